@@ -1,0 +1,110 @@
+/* sp_bundle.h - the sealed bundle format (doc/FORMAT.md): header, recipient stanzas, payload. */
+#ifndef SP_BUNDLE_H
+#define SP_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_kdf.h"
+
+#define SP_MAGIC "SPKB\r\n\x1a\n" /* 8 bytes */
+#define SP_MAGIC_BYTES 8
+#define SP_VERSION 1
+#define SP_SUITE_V1 1   /* X25519 box_seal, Argon2id+XSalsa20-Poly1305, HMAC-SHA-512-256, secretstream XChaCha20-Poly1305 */
+
+#define SP_STANZA_X25519 1
+#define SP_STANZA_ARGON2ID 2
+
+/* Limits, all checked when reading before any allocation. */
+#define SP_HEADER_MAX 4096
+#define SP_CONTEXT_MAX 128
+#define SP_STANZAS_MAX 16
+#define SP_ENTRIES_MAX 1024
+#define SP_NAME_MAX 255
+#define SP_NAME_DEPTH_MAX 8
+#define SP_OWNER_MAX 64
+#define SP_ENV_MAX 64
+#define SP_ENTRY_SIZE_MAX (64ull << 20)  /* 64 MiB */
+#define SP_TOTAL_SIZE_MAX (256ull << 20) /* 256 MiB */
+#define SP_CHUNK_BYTES 65536
+#define SP_INDEX_MAX (1u << 20)
+#define SP_RESERVED_PREFIX ".secretpack" /* top-level names the vault uses for staging */
+
+typedef struct {
+	uint16_t version;
+	uint8_t suite;
+	uint64_t created;  /* unix seconds */
+	uint64_t expires;  /* unix seconds, 0 = never */
+	char context[SP_CONTEXT_MAX + 1]; /* NUL-terminated; "" = none */
+	unsigned n_x25519;
+	unsigned n_passphrase;
+	sp_kdf_params kdf;  /* of the passphrase stanza, when n_passphrase == 1 */
+} sp_bundle_info;
+
+typedef struct {
+	char name[SP_NAME_MAX + 1];   /* relative path, '/'-separated, validated */
+	uint64_t size;
+	uint32_t mode;                /* permission bits, <= 0777; default 0400 */
+	char owner[SP_OWNER_MAX + 1]; /* "" or "user", "user:group", "uid:gid" */
+	char env[SP_ENV_MAX + 1];     /* "" or environment variable name */
+} sp_entry;
+
+/* I/O callbacks; they return an sp_err value. A reader sets *got < len only at end of input. */
+typedef int (*sp_write_fn)(void *ctx, const unsigned char *buf, size_t len);
+typedef int (*sp_read_fn)(void *ctx, unsigned char *buf, size_t len, size_t *got);
+
+/* Validation shared by seal, open, manifest and vault. SP_OK, SP_ERR_NAME or SP_ERR_META. */
+int sp_name_check(const char *name);
+int sp_env_check(const char *env);     /* [A-Za-z_][A-Za-z0-9_]*, not SECRETPACK_*, LD_*, PATH, HOME... */
+int sp_owner_check(const char *owner); /* "" or name/uid [":" group/gid], portable charset */
+int sp_mode_check(uint32_t mode);      /* <= 0777 and owner-readable (0400 bit set) */
+int sp_context_check(const char *ctx); /* printable ASCII, <= SP_CONTEXT_MAX */
+/* Whole entry list: each field valid, names unique, no name is a directory prefix of another,
+ * counts and sizes within limits. */
+int sp_entries_check(const sp_entry *e, size_t n);
+
+typedef struct {
+	uint64_t created, expires;          /* expires 0 = never */
+	const char *context;                /* NULL or "" = none */
+	const unsigned char (*x25519)[32];  /* recipient public keys */
+	size_t n_x25519;
+	const char *passphrase;             /* NULL = no passphrase recipient */
+	size_t passphrase_len;
+	sp_kdf_params kdf;                  /* for the passphrase stanza */
+	const sp_entry *entries;
+	size_t n_entries;
+} sp_seal_params;
+
+typedef struct sp_sealer sp_sealer;
+/* Draws a file key, writes header and index through w. At least one recipient. Entries are
+ * checked with sp_entries_check. The sealer holds its secrets in sodium_malloc memory. */
+int sp_seal_begin(sp_sealer **out, const sp_seal_params *p, sp_write_fn w, void *wctx);
+/* Contents of the entries, concatenated in entry order, in pieces of any size. */
+int sp_seal_write(sp_sealer *s, const unsigned char *buf, size_t len);
+/* Fails (SP_ERR_ARG) unless exactly the declared sizes were written; writes the final message. */
+int sp_seal_finish(sp_sealer *s);
+/* Wipes and frees; NULL is fine. */
+void sp_seal_free(sp_sealer *s);
+
+typedef struct sp_opener sp_opener;
+/* Reads and parses the header through r (no key needed). */
+int sp_open_begin(sp_opener **out, sp_read_fn r, void *rctx);
+void sp_open_info(const sp_opener *o, sp_bundle_info *info);
+/* Recovers the file key from any X25519 stanza with any of the n_sk secret keys, else from the
+ * passphrase stanza if pass != NULL; then verifies the header MAC. Errors: SP_ERR_WRONG_KEY,
+ * SP_ERR_WRONG_PASS, SP_ERR_NO_PASS_STANZA, SP_ERR_HEADER_MAC. */
+int sp_open_unlock(sp_opener *o, const unsigned char (*sk)[32], size_t n_sk, const char *pass,
+    size_t pass_len);
+/* After unlock. Context must equal the bundle's exactly (NULL = ""): SP_ERR_CONTEXT.
+ * Expiry set and now >= expires: SP_ERR_EXPIRED. */
+int sp_open_check(const sp_opener *o, const char *context, uint64_t now);
+/* After unlock: decrypts and validates the index. *entries stays owned by o. */
+int sp_open_index(sp_opener *o, const sp_entry **entries, size_t *n);
+/* After index: for each entry in order, sink(ctx, idx, buf, len) zero or more times with len > 0,
+ * then sink(ctx, idx, NULL, 0) once. Returns SP_OK only when the final message authenticated and
+ * the input ended right after it; sink output is untrusted until then. buf is wiped after the call. */
+typedef int (*sp_sink_fn)(void *ctx, size_t idx, const unsigned char *buf, size_t len);
+int sp_open_payload(sp_opener *o, sp_sink_fn sink, void *ctx);
+void sp_open_free(sp_opener *o);
+
+#endif

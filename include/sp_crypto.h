@@ -1,0 +1,33 @@
+/* sp_crypto.h - the libsodium primitives secretpack uses, behind one header. */
+#ifndef SP_CRYPTO_H
+#define SP_CRYPTO_H
+
+#include <stddef.h>
+
+#define SP_KEY_BYTES 32          /* X25519 public/secret keys, file key, symmetric keys */
+#define SP_WRAP_X25519_BYTES 80  /* crypto_box_seal of a 32-byte key: 32 + 48 */
+#define SP_SECRETBOX_NONCE_BYTES 24
+#define SP_SECRETBOX_MAC_BYTES 16
+
+/* sodium_init; SP_ERR_CRYPTO on failure. Call once from main before anything else. */
+int sp_crypto_init(void);
+void sp_random(void *buf, size_t len);
+/* sk: caller-owned secret buffer, caller wipes. */
+int sp_x25519_keygen(unsigned char pk[SP_KEY_BYTES], unsigned char sk[SP_KEY_BYTES]);
+int sp_x25519_public(unsigned char pk[SP_KEY_BYTES], const unsigned char sk[SP_KEY_BYTES]);
+/* crypto_box_seal of a 32-byte key to pk. */
+int sp_wrap_x25519(unsigned char out[SP_WRAP_X25519_BYTES], const unsigned char key[SP_KEY_BYTES],
+    const unsigned char pk[SP_KEY_BYTES]);
+/* SP_ERR_WRONG_KEY if sk does not open it; key is wiped on failure. */
+int sp_unwrap_x25519(unsigned char key[SP_KEY_BYTES], const unsigned char in[SP_WRAP_X25519_BYTES],
+    const unsigned char pk[SP_KEY_BYTES], const unsigned char sk[SP_KEY_BYTES]);
+/* XSalsa20-Poly1305; c holds mlen + SP_SECRETBOX_MAC_BYTES. */
+int sp_secretbox_seal(unsigned char *c, const unsigned char *m, size_t mlen,
+    const unsigned char nonce[SP_SECRETBOX_NONCE_BYTES], const unsigned char key[SP_KEY_BYTES]);
+/* SP_ERR_WRONG_PASS on authentication failure (m is wiped). */
+int sp_secretbox_open(unsigned char *m, const unsigned char *c, size_t clen,
+    const unsigned char nonce[SP_SECRETBOX_NONCE_BYTES], const unsigned char key[SP_KEY_BYTES]);
+/* First 4 bytes of BLAKE2b-256(label || data): the typo checksum of text keys. */
+void sp_checksum4(unsigned char out[4], const char *label, const unsigned char *data, size_t len);
+
+#endif

@@ -1,0 +1,47 @@
+/* sp_io.h - front-end file helpers shared by the CLI verbs and the run shim (not core). */
+#ifndef SP_IO_H
+#define SP_IO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sp_identity.h"
+
+/* Reads a whole regular file (O_NOFOLLOW is not used: users name files through symlinks on
+ * purpose; fstat must say regular file or, for "-", any). Files over max: SP_ERR_LIMIT.
+ * secret: buffer from sodium_malloc (free with sp_io_free(buf, len, 1)).
+ * private_only: refuse a file readable or writable by group or others (SP_ERR_PERM).
+ * The buffer always gets a NUL after len bytes. path "-" is stdin. */
+int sp_io_read_file(const char *path, size_t max, int secret, int private_only,
+    unsigned char **out, size_t *len);
+int sp_io_read_fd(int fd, size_t max, int secret, unsigned char **out, size_t *len);
+void sp_io_free(unsigned char *buf, size_t len, int secret);
+
+/* Full write retrying on EINTR and short writes. */
+int sp_io_write_all(int fd, const unsigned char *buf, size_t len);
+
+/* Bundle input: binary streamed from a file, or armored text decoded in memory. */
+typedef struct sp_source sp_source;
+int sp_source_open(sp_source **out, const char *path); /* "-" = stdin */
+int sp_source_read(void *src, unsigned char *buf, size_t len, size_t *got); /* an sp_read_fn */
+void sp_source_close(sp_source *s);
+
+/* Output created as a temporary file in the destination's folder and renamed into place by
+ * commit; abort (or free without commit) unlinks it. no_clobber: refuse an existing path
+ * (SP_ERR_EXISTS), checked again atomically at commit with link()+unlink(). */
+typedef struct sp_outfile sp_outfile;
+int sp_outfile_open(sp_outfile **out, const char *path, mode_t mode, int no_clobber);
+int sp_outfile_write(void *of, const unsigned char *buf, size_t len); /* an sp_write_fn */
+int sp_outfile_commit(sp_outfile *of);
+void sp_outfile_free(sp_outfile *of);
+
+/* A passphrase from SECRETPACK_PASSPHRASE, SECRETPACK_PASSPHRASE_FILE (first line), or the
+ * terminal with echo off (twice if confirm). *pass is sodium_malloc'd; free with sp_io_free(...,1).
+ * No terminal and no variable: SP_ERR_ARG. */
+int sp_io_passphrase(char **pass, size_t *len, const char *prompt, int confirm);
+
+/* Identities from path (private_only enforced), or if path is NULL from SECRETPACK_KEY
+ * (identity text) or SECRETPACK_KEY_FILE. Encrypted identities ask sp_io_passphrase. */
+int sp_io_load_identities(sp_identities *ids, const char *path, size_t *bad_line);
+
+#endif

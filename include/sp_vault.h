@@ -1,0 +1,29 @@
+/* sp_vault.h - all-or-nothing writing of bundle entries into a directory, via directory fds. */
+#ifndef SP_VAULT_H
+#define SP_VAULT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sp_bundle.h"
+
+typedef struct sp_vault sp_vault;
+
+/* Creates a private staging directory (SP_RESERVED_PREFIX...) inside dirfd. uid/gid own the
+ * files and subdirectories ((uid_t)-1 / (gid_t)-1: leave as created); subdirectories of nested
+ * names end with dir_mode. dirfd stays owned by the caller. */
+int sp_vault_begin(sp_vault **out, int dirfd, uid_t uid, gid_t gid, mode_t dir_mode);
+/* Creates entry e (name already validated) in staging: subdirectories as needed, the file with
+ * O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC. owner_uid/gid override the vault's for this entry. */
+int sp_vault_open_entry(sp_vault *v, const sp_entry *e, uid_t owner_uid, gid_t owner_gid);
+int sp_vault_write(sp_vault *v, const unsigned char *buf, size_t len);
+/* Applies mode and owner; checks the size written equals e->size. */
+int sp_vault_close_entry(sp_vault *v);
+/* Moves every staged entry into dirfd. A pre-existing regular file of the same name is replaced
+ * atomically; anything else there (directory, symlink, FIFO, device) is refused with
+ * SP_ERR_UNSAFE_PATH and nothing is moved. Removes the staging directory. */
+int sp_vault_commit(sp_vault *v);
+/* Removes staging and everything in it; frees v. Safe on NULL and after commit. */
+void sp_vault_free(sp_vault *v);
+
+#endif
