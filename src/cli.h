@@ -2,6 +2,8 @@
 #ifndef SP_CLI_H
 #define SP_CLI_H
 
+#include "sp_identity.h"
+
 #define EXIT_OK 0
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
@@ -12,12 +14,39 @@
 int sp_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "secretpack: <what>: <sp_err_str(err)>[ (line N)]". Returns EXIT_FAIL. */
 int sp_fail_err(const char *what, int err);
+/* "secretpack: <verb>: <path>: <message>", with strerror(errno) for SP_ERR_IO. Returns EXIT_FAIL. */
+int sp_fail_path(const char *verb, const char *path, int err);
+/* Explains a failure to get a passphrase (sp_io_passphrase). Returns EXIT_FAIL. */
+int sp_fail_pass(const char *verb, int err);
+/* Loads identities from path (or SECRETPACK_KEY / SECRETPACK_KEY_FILE when NULL), printing the
+ * one error line itself. Returns EXIT_OK or EXIT_FAIL. */
+int sp_cli_identities(const char *verb, const char *path, sp_identities *ids);
 /* Prints "secretpack: <msg>: run 'secretpack <verb> -h' for usage". Returns EXIT_USAGE. */
 int sp_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Disables core dumps and ptrace attach (PR_SET_DUMPABLE 0, RLIMIT_CORE 0). */
 void sp_no_dumps(void);
 /* Current time in unix seconds. */
 unsigned long long sp_now(void);
+
+/* The unlock sequence shared by inspect, open and cat. */
+struct sp_unlock_req {
+	const char *verb;
+	const char *bundle;
+	const char *identity; /* -i, or NULL for SECRETPACK_KEY / SECRETPACK_KEY_FILE */
+	const char *context;  /* --context, NULL = none */
+	int passphrase;       /* -p given */
+	int check;            /* enforce context and expiry */
+};
+struct sp_source;
+struct sp_opener;
+/* Opens the bundle, reads the header, unlocks it with identities or a passphrase and (if
+ * req->check) checks context and expiry; prints the one error line on failure. */
+int sp_cli_unlock(const struct sp_unlock_req *req, struct sp_source **src, struct sp_opener **o);
+/* One error line for a bundle-level failure (names the version for SP_ERR_VERSION). */
+int sp_fail_bundle(const char *verb, const char *path, int err, const struct sp_opener *o);
+/* Options of the reading verbs (-i, -p, --context, -o, --json); returns -1 after -h. */
+int sp_cli_read_opts(const char *verb, const char *usage, int argc, char **argv,
+    struct sp_unlock_req *req, const char **outdir, int *json);
 
 int cmd_keygen(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);

@@ -1,0 +1,145 @@
+/* cmd_keygen.c - `secretpack keygen` and `secretpack pubkey`. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "sp_crypto.h"
+#include "sp_encoding.h"
+#include "sp_err.h"
+#include "sp_identity.h"
+#include "sp_io.h"
+#include "sp_kdf.h"
+
+static const char keygen_usage[] =
+	"usage: secretpack keygen [-o FILE] [--passphrase]\n"
+	"  Makes a new X25519 identity. With -o, writes it to FILE (mode 0600, never overwrites)\n"
+	"  and prints the recipient (public key) as the last line; without -o, writes the identity\n"
+	"  to stdout. --passphrase encrypts the identity with a passphrase (Argon2id).\n";
+
+struct keytext {
+	char recipient[SP_KEY_TEXT_MAX];
+	char identity[SP_KEY_TEXT_MAX];
+	char created[32];
+	char file[3 * SP_KEY_TEXT_MAX];
+};
+
+static int make_identity(struct keytext *kt, int protect)
+{
+	unsigned char pk[32], sk[32];
+	sp_kdf_params kdf;
+	char *pass = NULL;
+	size_t plen = 0;
+	int err, n;
+
+	if ((err = sp_x25519_keygen(pk, sk)) != SP_OK)
+		goto out;
+	if ((err = sp_recipient_encode(kt->recipient, sizeof kt->recipient, pk)) != SP_OK)
+		goto out;
+	if (protect) {
+		if ((err = sp_io_passphrase(&pass, &plen, "Passphrase for the new identity: ", 1)) != SP_OK) {
+			err = -err; /* tells the caller it is a passphrase failure */
+			goto out;
+		}
+		sp_kdf_default(&kdf);
+		err = sp_identity_encrypt(kt->identity, sizeof kt->identity, sk, pass, plen, &kdf);
+	} else {
+		err = sp_identity_encode(kt->identity, sizeof kt->identity, sk);
+	}
+	if (err != SP_OK)
+		goto out;
+	(void)sp_time_format(kt->created, sizeof kt->created, sp_now());
+	n = snprintf(kt->file, sizeof kt->file, "# created: %s\n# recipient: %s\n%s\n", kt->created,
+	    kt->recipient, kt->identity);
+	err = (n < 0 || (size_t)n >= sizeof kt->file) ? SP_ERR_LIMIT : SP_OK;
+out:
+	sodium_memzero(sk, sizeof sk);
+	if (pass != NULL)
+		sp_io_free((unsigned char *)pass, plen, 1);
+	return err;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, 0, 'o' }, { "passphrase", no_argument, 0, 'p' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	struct keytext *kt = NULL;
+	sp_outfile *of = NULL;
+	const char *out = NULL;
+	int protect = 0, c, err, rc = EXIT_FAIL;
+
+	while ((c = getopt_long(argc, argv, "+o:ph", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'p': protect = 1; break;
+		case 'h': fputs(keygen_usage, stdout); return EXIT_OK;
+		default: return sp_usage_error("keygen", "bad option");
+		}
+	}
+	if (optind != argc)
+		return sp_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+	sp_no_dumps();
+	if ((kt = sodium_malloc(sizeof *kt)) == NULL)
+		return sp_fail_err("keygen", SP_ERR_NOMEM);
+	if (out != NULL && (err = sp_outfile_open(&of, out, 0600, 1)) != SP_OK) {
+		rc = sp_fail_path("keygen", out, err);
+		goto done;
+	}
+	if ((err = make_identity(kt, protect)) != SP_OK) {
+		rc = err < 0 ? sp_fail_pass("keygen", -err) : sp_fail_err("keygen", err);
+		goto done;
+	}
+	if (of == NULL) {
+		err = sp_io_write_all(STDOUT_FILENO, (unsigned char *)kt->file, strlen(kt->file));
+		rc = err == SP_OK ? EXIT_OK : sp_fail_path("keygen", "stdout", err);
+		goto done;
+	}
+	if ((err = sp_outfile_write(of, (unsigned char *)kt->file, strlen(kt->file))) != SP_OK ||
+	    (err = sp_outfile_commit(of)) != SP_OK) {
+		rc = sp_fail_path("keygen", out, err);
+		goto done;
+	}
+	printf("%s\n", kt->recipient);
+	rc = fflush(stdout) == 0 ? EXIT_OK : sp_fail_path("keygen", "stdout", SP_ERR_IO);
+done:
+	sp_outfile_free(of);
+	sodium_free(kt);
+	return rc;
+}
+
+static const char pubkey_usage[] =
+	"usage: secretpack pubkey FILE\n"
+	"  Prints the recipient (public key) of each identity in FILE ('-' for stdin).\n";
+
+int cmd_pubkey(int argc, char **argv)
+{
+	sp_identities ids = { 0, NULL };
+	char line[SP_KEY_TEXT_MAX];
+	unsigned char pk[32];
+	int err = SP_OK;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(pubkey_usage, stdout);
+		return EXIT_OK;
+	}
+	if (argc != 2)
+		return sp_usage_error("pubkey", "expected one identity file");
+	sp_no_dumps();
+	if (sp_cli_identities("pubkey", argv[1], &ids) != EXIT_OK)
+		return EXIT_FAIL;
+	for (size_t i = 0; i < ids.n; i++) {
+		if ((err = sp_x25519_public(pk, ids.sk[i])) != SP_OK ||
+		    (err = sp_recipient_encode(line, sizeof line, pk)) != SP_OK)
+			break;
+		printf("%s\n", line);
+	}
+	sp_identities_free(&ids);
+	if (err != SP_OK)
+		return sp_fail_err("pubkey", err);
+	return fflush(stdout) == 0 ? EXIT_OK : sp_fail_path("pubkey", "stdout", SP_ERR_IO);
+}

@@ -1,0 +1,580 @@
+/* cmd_seal.c - `secretpack seal`: files, NAME=PATH, directories or a manifest into one bundle. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "sp_bundle.h"
+#include "sp_encoding.h"
+#include "sp_err.h"
+#include "sp_identity.h"
+#include "sp_io.h"
+#include "sp_kdf.h"
+#include "sp_manifest.h"
+
+static const char seal_usage[] =
+	"usage: secretpack seal [-r RECIPIENT]... [-R RECIPIENTS_FILE]... [-p] [--context TEXT]\n"
+	"                       [--expires TIME] [-a] -o BUNDLE INPUT...\n"
+	"  INPUT is FILE (entry named by its basename), NAME=PATH, a DIRECTORY (one entry per\n"
+	"  regular file, named by its relative path) or -m MANIFEST.ini.\n"
+	"  -r, --recipient KEY      an spkpub1... recipient (repeatable)\n"
+	"  -R, --recipients-file F  a file of recipients, one per line (repeatable)\n"
+	"  -p, --passphrase         add a passphrase recipient (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
+	"      --context TEXT       bind the bundle to a deployment, e.g. payments@prod\n"
+	"      --expires TIME       YYYY-MM-DD (end of day UTC), YYYY-MM-DDTHH:MM:SSZ or 90d, 12h...\n"
+	"  -a, --armor              write printable text instead of binary\n"
+	"  -o, --output BUNDLE      the bundle to write (replaced atomically)\n";
+
+#define VERB "seal"
+
+struct input {
+	sp_entry meta;
+	char *path;
+};
+
+struct seal {
+	struct input *in;
+	size_t n, cap;
+	unsigned char (*pks)[32];
+	size_t n_pks;
+	char context[SP_CONTEXT_MAX + 1];
+	int has_context;
+	const char *expires;
+	char manifest_expires[64];
+};
+
+struct membuf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static int mem_write(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct membuf *m = ctx;
+	unsigned char *np;
+
+	if (len > SP_ARMOR_MAX || m->len + len > SP_ARMOR_MAX / 4 * 3)
+		return SP_ERR_LIMIT;
+	if (m->len + len > m->cap) {
+		size_t ncap = (m->len + len) * 2;
+		if ((np = realloc(m->p, ncap)) == NULL)
+			return SP_ERR_NOMEM;
+		m->p = np;
+		m->cap = ncap;
+	}
+	memcpy(m->p + m->len, buf, len);
+	m->len += len;
+	return SP_OK;
+}
+
+static int add_input(struct seal *s, const char *name, const char *path, const sp_entry *meta)
+{
+	struct input *in;
+
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 16;
+		if (ncap > SP_ENTRIES_MAX * 2 || (in = realloc(s->in, ncap * sizeof *in)) == NULL)
+			return sp_fail_err(VERB, s->cap > SP_ENTRIES_MAX ? SP_ERR_LIMIT : SP_ERR_NOMEM);
+		s->in = in;
+		s->cap = ncap;
+	}
+	in = &s->in[s->n];
+	memset(in, 0, sizeof *in);
+	if (meta != NULL)
+		in->meta = *meta;
+	else
+		in->meta.mode = 0400;
+	if (strlen(name) > SP_NAME_MAX || sp_name_check(name) != SP_OK)
+		return sp_fail("%s: entry '%s': %s: rename it (letters, digits, . _ - @ + =, '/' between parts)",
+		    VERB, name, sp_err_str(SP_ERR_NAME));
+	memcpy(in->meta.name, name, strlen(name) + 1);
+	if ((in->path = strdup(path)) == NULL)
+		return sp_fail_err(VERB, SP_ERR_NOMEM);
+	s->n++;
+	return EXIT_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds every regular file below dir (path on disk) as prefix/relative-name, sorted. */
+static int add_dir(struct seal *s, const char *dir, const char *prefix, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	char **names = NULL, path[4096], name[SP_NAME_MAX + 2];
+	size_t n = 0, cap = 0;
+	int rc = EXIT_FAIL;
+
+	if (depth > SP_NAME_DEPTH_MAX)
+		return sp_fail("%s: %s: directories nested too deep (limit %d)", VERB, dir, SP_NAME_DEPTH_MAX);
+	if ((d = opendir(dir)) == NULL)
+		return sp_fail_path(VERB, dir, SP_ERR_IO);
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			char **nn;
+			if (ncap > 4 * SP_ENTRIES_MAX) {
+				rc = sp_fail("%s: %s: too many files (limit %d entries)", VERB, dir, SP_ENTRIES_MAX);
+				goto out;
+			}
+			if ((nn = realloc(names, ncap * sizeof *nn)) == NULL) {
+				rc = sp_fail_err(VERB, SP_ERR_NOMEM);
+				goto out;
+			}
+			names = nn;
+			cap = ncap;
+		}
+		if ((names[n] = strdup(de->d_name)) == NULL) {
+			rc = sp_fail_err(VERB, SP_ERR_NOMEM);
+			goto out;
+		}
+		n++;
+	}
+	if (errno != 0) {
+		rc = sp_fail_path(VERB, dir, SP_ERR_IO);
+		goto out;
+	}
+	if (n > 0)
+		qsort(names, n, sizeof *names, cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		int a = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		int b = snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "/" : "", names[i]);
+		if (a < 0 || (size_t)a >= sizeof path || b < 0 || (size_t)b >= sizeof name) {
+			rc = sp_fail("%s: %s: path or entry name too long", VERB, path);
+			goto out;
+		}
+		if (lstat(path, &st) != 0) {
+			rc = sp_fail_path(VERB, path, SP_ERR_IO);
+			goto out;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (add_dir(s, path, name, depth + 1) != EXIT_OK)
+				goto out;
+		} else if (S_ISREG(st.st_mode)) {
+			if (add_input(s, name, path, NULL) != EXIT_OK)
+				goto out;
+		} else {
+			rc = sp_fail("%s: %s: not a regular file or directory: remove it or seal files one by one",
+			    VERB, path);
+			goto out;
+		}
+	}
+	rc = EXIT_OK;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return rc;
+}
+
+static int add_arg(struct seal *s, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char name[SP_NAME_MAX + 2];
+	struct stat st;
+	const char *base;
+	size_t len;
+
+	if (eq != NULL) {
+		len = (size_t)(eq - arg);
+		if (len == 0 || len > SP_NAME_MAX)
+			return sp_fail("%s: '%s': expected NAME=PATH with a name of 1 to %d bytes", VERB, arg,
+			    SP_NAME_MAX);
+		memcpy(name, arg, len);
+		name[len] = 0;
+		if (stat(eq + 1, &st) != 0)
+			return sp_fail_path(VERB, eq + 1, errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO);
+		if (!S_ISREG(st.st_mode))
+			return sp_fail_path(VERB, eq + 1, SP_ERR_UNSAFE_PATH);
+		return add_input(s, name, eq + 1, NULL);
+	}
+	if (stat(arg, &st) != 0)
+		return sp_fail_path(VERB, arg, errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO);
+	if (S_ISDIR(st.st_mode))
+		return add_dir(s, arg, "", 1);
+	if (!S_ISREG(st.st_mode))
+		return sp_fail_path(VERB, arg, SP_ERR_UNSAFE_PATH);
+	len = strlen(arg);
+	while (len > 1 && arg[len - 1] == '/')
+		len--;
+	base = memrchr(arg, '/', len);
+	base = base ? base + 1 : arg;
+	if ((size_t)(arg + len - base) > SP_NAME_MAX)
+		return sp_fail("%s: %s: file name too long for an entry: use NAME=PATH", VERB, arg);
+	memcpy(name, base, (size_t)(arg + len - base));
+	name[arg + len - base] = 0;
+	return add_input(s, name, arg, NULL);
+}
+
+static int add_recipient_text(struct seal *s, const char *text, size_t len, const char *where)
+{
+	unsigned char (*np)[32];
+
+	if (s->n_pks >= SP_STANZAS_MAX)
+		return sp_fail("%s: more than %d recipients: split the bundle", VERB, SP_STANZAS_MAX - 1);
+	if ((np = realloc(s->pks, (s->n_pks + 1) * sizeof *np)) == NULL)
+		return sp_fail_err(VERB, SP_ERR_NOMEM);
+	s->pks = np;
+	int err = sp_recipient_decode(s->pks[s->n_pks], text, len);
+	if (err != SP_OK)
+		return sp_fail("%s: recipient %s: %s", VERB, where, sp_err_str(err));
+	s->n_pks++;
+	return EXIT_OK;
+}
+
+static int add_recipients_file(struct seal *s, const char *path)
+{
+	unsigned char *text = NULL, (*pks)[32] = NULL, (*np)[32];
+	size_t len = 0, n = 0, bad = 0;
+	int err;
+
+	if ((err = sp_io_read_file(path, 1u << 20, 0, 0, &text, &len)) != SP_OK)
+		return sp_fail_path(VERB, path, err);
+	err = sp_recipients_parse(&pks, &n, (const char *)text, len, &bad);
+	free(text);
+	if (err != SP_OK) {
+		free(pks);
+		if (bad > 0)
+			return sp_fail("%s: %s: line %zu: %s", VERB, path, bad, sp_err_str(err));
+		return sp_fail_path(VERB, path, err);
+	}
+	if (s->n_pks + n > SP_STANZAS_MAX) {
+		free(pks);
+		return sp_fail("%s: more than %d recipients: split the bundle", VERB, SP_STANZAS_MAX - 1);
+	}
+	if ((np = realloc(s->pks, (s->n_pks + n) * sizeof *np)) == NULL) {
+		free(pks);
+		return sp_fail_err(VERB, SP_ERR_NOMEM);
+	}
+	s->pks = np;
+	memcpy(s->pks[s->n_pks], pks, n * sizeof *pks);
+	s->n_pks += n;
+	free(pks);
+	return EXIT_OK;
+}
+
+static int add_manifest(struct seal *s, const char *path)
+{
+	sp_manifest m;
+	unsigned char *text = NULL;
+	char dir[4096], why[256] = "", where[64];
+	const char *slash = strrchr(path, '/');
+	size_t len = 0;
+	int line = 0, err, rc = EXIT_FAIL;
+
+	memset(&m, 0, sizeof m);
+	if ((err = sp_io_read_file(path, 1u << 20, 0, 0, &text, &len)) != SP_OK)
+		return sp_fail_path(VERB, path, err);
+	if (strlen(text ? (char *)text : "") != len) {
+		free(text);
+		return sp_fail("%s: %s: manifest contains a NUL byte", VERB, path);
+	}
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+	    slash ? path : ".");
+	err = sp_manifest_parse(&m, (const char *)text, dir, &line, why, sizeof why);
+	free(text);
+	if (err != SP_OK) {
+		if (line > 0)
+			return sp_fail("%s: %s:%d: %s", VERB, path, line, why[0] ? why : sp_err_str(err));
+		return sp_fail("%s: %s: %s", VERB, path, why[0] ? why : sp_err_str(err));
+	}
+	if (m.has_context) {
+		memcpy(s->context, m.context, sizeof s->context);
+		s->has_context = 1;
+	}
+	if (m.expires[0])
+		memcpy(s->manifest_expires, m.expires, sizeof s->manifest_expires);
+	for (size_t i = 0; i < m.n_recipient_files; i++)
+		if (add_recipients_file(s, m.recipient_files[i]) != EXIT_OK)
+			goto out;
+	for (size_t i = 0; i < m.n_recipients; i++) {
+		snprintf(where, sizeof where, "in %s", path);
+		if (add_recipient_text(s, m.recipients[i], strlen(m.recipients[i]), where) != EXIT_OK)
+			goto out;
+	}
+	for (size_t i = 0; i < m.n_entries; i++) {
+		struct stat st;
+		if (stat(m.entries[i].path, &st) != 0) {
+			rc = sp_fail("%s: %s:%d: %s: %s", VERB, path, m.entries[i].line, m.entries[i].path,
+			    errno == ENOENT ? "no such file: check the path" : strerror(errno));
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			rc = sp_fail("%s: %s:%d: %s: not a regular file", VERB, path, m.entries[i].line,
+			    m.entries[i].path);
+			goto out;
+		}
+		if (add_input(s, m.entries[i].meta.name, m.entries[i].path, &m.entries[i].meta) != EXIT_OK)
+			goto out;
+	}
+	rc = EXIT_OK;
+out:
+	sp_manifest_free(&m);
+	return rc;
+}
+
+/* Sizes now; files are reopened while sealing and must still have them. */
+static int size_inputs(struct seal *s)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (stat(s->in[i].path, &st) != 0)
+			return sp_fail_path(VERB, s->in[i].path, SP_ERR_IO);
+		if ((unsigned long long)st.st_size > SP_ENTRY_SIZE_MAX)
+			return sp_fail("%s: %s: larger than the %llu MiB entry limit", VERB, s->in[i].path,
+			    SP_ENTRY_SIZE_MAX >> 20);
+		s->in[i].meta.size = (uint64_t)st.st_size;
+	}
+	return EXIT_OK;
+}
+
+static int check_entries(struct seal *s, sp_entry *list)
+{
+	uint64_t total = 0;
+	int err;
+
+	if (s->n == 0)
+		return sp_fail("%s: nothing to seal: name files, NAME=PATH, directories or -m MANIFEST", VERB);
+	if (s->n > SP_ENTRIES_MAX)
+		return sp_fail("%s: %zu entries: the limit is %d", VERB, s->n, SP_ENTRIES_MAX);
+	for (size_t i = 0; i < s->n; i++) {
+		list[i] = s->in[i].meta;
+		total += list[i].size;
+		if (sp_mode_check(list[i].mode) != SP_OK || sp_owner_check(list[i].owner) != SP_OK ||
+		    (list[i].env[0] && sp_env_check(list[i].env) != SP_OK))
+			return sp_fail("%s: entry '%s': %s", VERB, list[i].name, sp_err_str(SP_ERR_META));
+		for (size_t j = 0; j < i; j++) {
+			size_t a = strlen(list[j].name), b = strlen(list[i].name);
+			size_t m = a < b ? a : b;
+			if (!strcmp(list[i].name, list[j].name) ||
+			    (!strncmp(list[i].name, list[j].name, m) &&
+			     (list[i].name[m] == '/' || list[j].name[m] == '/')))
+				return sp_fail("%s: entries '%s' and '%s' clash: give one another name (NAME=PATH)",
+				    VERB, list[j].name, list[i].name);
+			if (list[i].env[0] && !strcmp(list[i].env, list[j].env))
+				return sp_fail("%s: entries '%s' and '%s' both set env %s", VERB, list[j].name,
+				    list[i].name, list[i].env);
+		}
+	}
+	if (total > SP_TOTAL_SIZE_MAX)
+		return sp_fail("%s: %llu bytes in all: the limit is %llu MiB", VERB,
+		    (unsigned long long)total, SP_TOTAL_SIZE_MAX >> 20);
+	if ((err = sp_entries_check(list, s->n)) != SP_OK)
+		return sp_fail_err(VERB, err);
+	return EXIT_OK;
+}
+
+static int stream_inputs(struct seal *s, sp_sealer *sealer)
+{
+	unsigned char *buf;
+	int rc = EXIT_FAIL, err;
+
+	if ((buf = sodium_malloc(SP_CHUNK_BYTES)) == NULL)
+		return sp_fail_err(VERB, SP_ERR_NOMEM);
+	for (size_t i = 0; i < s->n; i++) {
+		uint64_t left = s->in[i].meta.size;
+		struct stat st;
+		int fd = open(s->in[i].path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0) {
+			rc = sp_fail_path(VERB, s->in[i].path, SP_ERR_IO);
+			goto out;
+		}
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != left) {
+			close(fd);
+			rc = sp_fail("%s: %s: changed while sealing: try again", VERB, s->in[i].path);
+			goto out;
+		}
+		while (left > 0) {
+			size_t want = left < SP_CHUNK_BYTES ? (size_t)left : SP_CHUNK_BYTES;
+			ssize_t r = read(fd, buf, want);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				close(fd);
+				rc = r < 0 ? sp_fail_path(VERB, s->in[i].path, SP_ERR_IO)
+					   : sp_fail("%s: %s: changed while sealing: try again", VERB, s->in[i].path);
+				goto out;
+			}
+			if ((err = sp_seal_write(sealer, buf, (size_t)r)) != SP_OK) {
+				close(fd);
+				rc = sp_fail_err(VERB, err);
+				goto out;
+			}
+			left -= (uint64_t)r;
+		}
+		close(fd);
+	}
+	rc = EXIT_OK;
+out:
+	sodium_free(buf);
+	return rc;
+}
+
+int cmd_seal(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "recipient", required_argument, 0, 'r' },
+		{ "recipients-file", required_argument, 0, 'R' },
+		{ "passphrase", no_argument, 0, 'p' },
+		{ "context", required_argument, 0, 'c' },
+		{ "expires", required_argument, 0, 'e' },
+		{ "armor", no_argument, 0, 'a' },
+		{ "output", required_argument, 0, 'o' },
+		{ "manifest", required_argument, 0, 'm' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct seal s;
+	sp_seal_params sp;
+	sp_sealer *sealer = NULL;
+	sp_outfile *of = NULL;
+	struct membuf mem = { NULL, 0, 0 };
+	sp_entry *list = NULL;
+	char *pass = NULL, *armored = NULL;
+	size_t plen = 0, alen = 0;
+	const char *out = NULL, *ctx_flag = NULL;
+	uint64_t expires = 0;
+	int c, err, rc = EXIT_FAIL, passphrase = 0, armor = 0;
+
+	memset(&s, 0, sizeof s);
+	memset(&sp, 0, sizeof sp);
+	opterr = 0;
+	/* First pass: options that are not inputs. */
+	while ((c = getopt_long(argc, argv, ":r:R:pc:e:ao:m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (add_recipient_text(&s, optarg, strlen(optarg), optarg) != EXIT_OK)
+				goto done;
+			break;
+		case 'R':
+			if (add_recipients_file(&s, optarg) != EXIT_OK)
+				goto done;
+			break;
+		case 'p': passphrase = 1; break;
+		case 'c': ctx_flag = optarg; break;
+		case 'e': s.expires = optarg; break;
+		case 'a': armor = 1; break;
+		case 'o': out = optarg; break;
+		case 'm':
+			if (add_manifest(&s, optarg) != EXIT_OK)
+				goto done;
+			break;
+		case 'h': fputs(seal_usage, stdout); rc = EXIT_OK; goto done;
+		case ':': rc = sp_usage_error(VERB, "option %s needs a value", argv[optind - 1]); goto done;
+		default: rc = sp_usage_error(VERB, "unknown option %s", argv[optind - 1]); goto done;
+		}
+	}
+	if (out == NULL) {
+		rc = sp_usage_error(VERB, "no output: pass -o BUNDLE");
+		goto done;
+	}
+	for (int i = optind; i < argc; i++)
+		if (add_arg(&s, argv[i]) != EXIT_OK)
+			goto done;
+	if (s.n_pks == 0 && !passphrase) {
+		rc = sp_usage_error(VERB, "no recipient: pass -r, -R, -p or recipients in the manifest");
+		goto done;
+	}
+	if (ctx_flag != NULL) {
+		if (strlen(ctx_flag) > SP_CONTEXT_MAX || sp_context_check(ctx_flag) != SP_OK) {
+			rc = sp_fail("%s: context '%s': use up to %d printable ASCII characters", VERB, ctx_flag,
+			    SP_CONTEXT_MAX);
+			goto done;
+		}
+		snprintf(s.context, sizeof s.context, "%s", ctx_flag);
+		s.has_context = 1;
+	}
+	if (s.expires == NULL && s.manifest_expires[0])
+		s.expires = s.manifest_expires;
+	if (s.expires != NULL) {
+		if ((err = sp_time_parse(&expires, s.expires, sp_now())) != SP_OK) {
+			rc = sp_fail("%s: expires '%s': %s", VERB, s.expires, sp_err_str(err));
+			goto done;
+		}
+		if (expires <= sp_now()) {
+			rc = sp_fail("%s: expires '%s' is in the past: pick a later time", VERB, s.expires);
+			goto done;
+		}
+	}
+	if (size_inputs(&s) != EXIT_OK)
+		goto done;
+	if ((list = calloc(s.n ? s.n : 1, sizeof *list)) == NULL) {
+		rc = sp_fail_err(VERB, SP_ERR_NOMEM);
+		goto done;
+	}
+	if (check_entries(&s, list) != EXIT_OK)
+		goto done;
+	if (passphrase) {
+		sp_no_dumps();
+		if ((err = sp_io_passphrase(&pass, &plen, "Passphrase for the bundle: ", 1)) != SP_OK) {
+			rc = sp_fail_pass(VERB, err);
+			goto done;
+		}
+	}
+	if ((err = sp_outfile_open(&of, out, 0644, 0)) != SP_OK) {
+		rc = sp_fail_path(VERB, out, err);
+		goto done;
+	}
+	sp.created = sp_now();
+	sp.expires = expires;
+	sp.context = s.has_context ? s.context : NULL;
+	sp.x25519 = (const unsigned char (*)[32])s.pks;
+	sp.n_x25519 = s.n_pks;
+	sp.passphrase = pass;
+	sp.passphrase_len = plen;
+	sp_kdf_default(&sp.kdf);
+	sp.entries = list;
+	sp.n_entries = s.n;
+	if ((err = sp_seal_begin(&sealer, &sp, armor ? mem_write : sp_outfile_write,
+	         armor ? (void *)&mem : (void *)of)) != SP_OK) {
+		rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
+		goto done;
+	}
+	if (stream_inputs(&s, sealer) != EXIT_OK)
+		goto done;
+	if ((err = sp_seal_finish(sealer)) != SP_OK) {
+		rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
+		goto done;
+	}
+	if (armor) {
+		if ((err = sp_armor_encode(&armored, &alen, mem.p, mem.len)) != SP_OK ||
+		    (err = sp_outfile_write(of, (unsigned char *)armored, alen)) != SP_OK) {
+			rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
+			goto done;
+		}
+	}
+	if ((err = sp_outfile_commit(of)) != SP_OK) {
+		rc = sp_fail_path(VERB, out, err);
+		goto done;
+	}
+	rc = EXIT_OK;
+done:
+	sp_seal_free(sealer);
+	sp_outfile_free(of);
+	if (pass != NULL)
+		sp_io_free((unsigned char *)pass, plen, 1);
+	for (size_t i = 0; i < s.n; i++)
+		free(s.in[i].path);
+	free(s.in);
+	free(s.pks);
+	free(list);
+	free(mem.p);
+	free(armored);
+	return rc;
+}
