@@ -2,6 +2,7 @@
  * with one, after the whole payload authenticated. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -120,7 +121,9 @@ int cmd_inspect(int argc, char **argv)
 	if (optind + 1 != argc)
 		return sp_usage_error("inspect", "expected one bundle");
 	req.bundle = argv[optind];
-	keyed = req.identity != NULL || req.passphrase;
+	keyed = req.identity != NULL || req.passphrase ||
+	    (getenv("SECRETPACK_KEY") && *getenv("SECRETPACK_KEY")) ||
+	    (getenv("SECRETPACK_KEY_FILE") && *getenv("SECRETPACK_KEY_FILE"));
 	if (keyed) {
 		if ((rc = sp_cli_unlock(&req, &src, &o)) != EXIT_OK)
 			return rc;
