@@ -47,7 +47,7 @@ endif
 DEBS_BUILD = gcc make pkg-config file libsodium-dev libargon2-dev libinih-dev
 DEBS_TEST = libcmocka-dev strace runc busybox-static clang valgrind cppcheck clang-tidy
 
-.PHONY: all check check-run demo demo-run deps deps-test unit clean install lint fuzz \
+.PHONY: all check check-run check-sanitized demo demo-run deps deps-test unit clean install lint fuzz \
         check-asan check-valgrind
 
 all: secretpack
@@ -59,7 +59,7 @@ secretpack: $(BUILD)/secretpack.unstripped
 
 $(BUILD)/secretpack.unstripped: $(CLI_OBJ) $(CORE_OBJ) $(BIN_DEPS)
 	$(CC) $(ALL_CFLAGS) $(BIN_LDFLAGS) -o $@ $(CLI_OBJ) $(CORE_OBJ) $(BIN_LIBS) \
-	  -Wl,--trace-symbol=argon2_ctx > $(BUILD)/argon2-link.txt
+	  -Wl,--trace-symbol=argon2_ctx > $(BUILD)/argon2-link.txt 2>&1
 	@if [ "$(STATIC)" = 1 ]; then grep -q 'libargon2.a(.*definition of argon2_ctx' $(BUILD)/argon2-link.txt || \
 	  { cat $(BUILD)/argon2-link.txt; echo "secretpack: argon2_ctx does not come from libargon2.a" >&2; rm -f $@; exit 1; }; fi
 
@@ -98,6 +98,21 @@ deps:
 	@DEBS="$(DEBS_BUILD)" tests/deps.sh
 deps-test:
 	@DEBS="$(DEBS_BUILD) $(DEBS_TEST)" tests/deps.sh
+
+# Issue-4 style checks: sanitizers, valgrind, static analysis, fuzzing.
+ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+check-asan: deps-test
+	@$(MAKE) --no-print-directory BUILD=build-asan STATIC=0 CFLAGS="$(ASAN_FLAGS)" \
+	  LDFLAGS="-fsanitize=address,undefined" SECRETPACK_BIN=build-asan/secretpack.unstripped check-sanitized
+
+check-sanitized: $(BUILD)/secretpack.unstripped unit
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:exitcode=99 \
+	  SECRETPACK=$(CURDIR)/$(SECRETPACK_BIN) BUILD=$(CURDIR)/$(BUILD) tests/run.sh
+
+check-valgrind: deps-test
+	@$(MAKE) --no-print-directory BUILD=build-vg STATIC=0 build-vg/secretpack.unstripped
+	@SP_REAL=$(CURDIR)/build-vg/secretpack.unstripped SECRETPACK=$(CURDIR)/tests/valgrind.sh \
+	  BUILD=$(CURDIR)/build-vg TESTS=cli/ tests/run.sh
 
 install: secretpack
 	install -D -m 0755 secretpack $(DESTDIR)$(PREFIX)/bin/secretpack

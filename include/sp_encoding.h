@@ -26,6 +26,17 @@ int sp_recipient_decode(unsigned char pk[32], const char *text, size_t len);
 int sp_identity_encode(char *out, size_t cap, const unsigned char sk[32]);   /* caller wipes out */
 int sp_identity_decode(unsigned char sk[32], const char *text, size_t len); /* caller wipes sk */
 
+/* The general form behind the three key strings: prefix + base32(data || checksum4(label, data)).
+ * data is at most 124 bytes. Encode: out gets a NUL-terminated line. Decode: data receives
+ * exactly len bytes; same errors as above. Both wipe their intermediate buffers; the caller
+ * owns and wipes out/data. */
+int sp_keytext_encode(char *out, size_t cap, const char *prefix, const char *label,
+    const unsigned char *data, size_t len, int upper);
+int sp_keytext_decode(unsigned char *data, size_t len, const char *prefix, const char *label,
+    const char *text, size_t tlen);
+/* 1 if text (len bytes) starts with prefix, ASCII case-insensitively. */
+int sp_prefix_match(const char *text, size_t len, const char *prefix);
+
 /* Armor: BEGIN line, base64 lines of 64 characters, END line, LF (CRLF accepted on input).
  * Outputs are malloc'd; caller frees. */
 int sp_armor_detect(const unsigned char *buf, size_t len); /* 1 if it starts like armor (after whitespace) */
