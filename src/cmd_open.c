@@ -55,6 +55,11 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 	have_key = req->identity != NULL || (getenv("SECRETPACK_KEY") && *getenv("SECRETPACK_KEY")) ||
 	    (getenv("SECRETPACK_KEY_FILE") && *getenv("SECRETPACK_KEY_FILE"));
 	/* An identity unless -p was given, or no key is configured and the bundle takes a passphrase. */
+	if (req->passphrase == 0 && have_key && info.n_x25519 == 0) {
+		rc = sp_fail("%s: %s: the bundle has only a passphrase recipient: pass -p (or set "
+		    "SECRETPACK_PASSPHRASE_FILE)", req->verb, req->bundle);
+		goto out;
+	}
 	if (req->passphrase == 0 && (have_key || info.n_passphrase == 0)) {
 		if (sp_cli_identities(req->verb, req->identity, &ids) != EXIT_OK)
 			goto out;
@@ -81,9 +86,13 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 	if (req->check) {
 		ctx = req->context ? req->context : "";
 		if ((err = sp_open_check(*o, ctx, sp_now())) != SP_OK) {
-			if (err == SP_ERR_CONTEXT)
-				rc = sp_fail("%s: %s: context mismatch: the bundle is bound to '%s', not '%s': "
-				    "pass the right --context", req->verb, req->bundle, info.context, ctx);
+			if (err == SP_ERR_CONTEXT && !info.context[0])
+				rc = sp_fail("%s: %s: context mismatch: the bundle is bound to no context, "
+				    "not '%s': seal it with --context %s", req->verb, req->bundle, ctx, ctx);
+			else if (err == SP_ERR_CONTEXT)
+				rc = sp_fail("%s: %s: context mismatch: the bundle is bound to '%s'%s%s%s: "
+				    "pass the right --context", req->verb, req->bundle, info.context,
+				    *ctx ? ", not '" : " and no --context was given", ctx, *ctx ? "'" : "");
 			else
 				rc = sp_fail_bundle(req->verb, req->bundle, err, *o);
 			goto out;
