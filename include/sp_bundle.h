@@ -53,14 +53,16 @@ typedef struct {
 typedef int (*sp_write_fn)(void *ctx, const unsigned char *buf, size_t len);
 typedef int (*sp_read_fn)(void *ctx, unsigned char *buf, size_t len, size_t *got);
 
-/* Validation shared by seal, open, manifest and vault. SP_OK, SP_ERR_NAME or SP_ERR_META. */
+/* Validation shared by seal, open, manifest and vault. SP_OK, SP_ERR_NAME or SP_ERR_META
+ * (sp_context_check: SP_ERR_ARG for a bad character, SP_ERR_LIMIT when too long). */
 int sp_name_check(const char *name);
 int sp_env_check(const char *env);     /* [A-Za-z_][A-Za-z0-9_]*, not SECRETPACK_*, LD_*, PATH, HOME... */
-int sp_owner_check(const char *owner); /* "" or name/uid [":" group/gid], portable charset */
+int sp_owner_check(const char *owner); /* "" or name/uid [":" group/gid], portable charset;
+                                        * numeric ids below 4294967295 */
 int sp_mode_check(uint32_t mode);      /* <= 0777 and owner-readable (0400 bit set) */
 int sp_context_check(const char *ctx); /* printable ASCII, <= SP_CONTEXT_MAX */
 /* Whole entry list: each field valid, names unique, no name is a directory prefix of another,
- * counts and sizes within limits. */
+ * env names unique (SP_ERR_DUPLICATE), counts and sizes within limits (SP_ERR_LIMIT). */
 int sp_entries_check(const sp_entry *e, size_t n);
 
 typedef struct {
@@ -76,8 +78,12 @@ typedef struct {
 } sp_seal_params;
 
 typedef struct sp_sealer sp_sealer;
-/* Draws a file key, writes header and index through w. At least one recipient. Entries are
- * checked with sp_entries_check. The sealer holds its secrets in sodium_malloc memory. */
+/* Draws a file key, writes header and index through w. At least one recipient (identical
+ * public keys count once), at most SP_STANZAS_MAX stanzas (SP_ERR_LIMIT); at least one entry
+ * (SP_ERR_ARG); expires 0 or after created (SP_ERR_ARG). Entries are checked with
+ * sp_entries_check, context with sp_context_check, kdf with sp_kdf_check. p and everything it
+ * points to stay owned by the caller and may be freed on return. The sealer holds its secrets in
+ * sodium_malloc memory. */
 int sp_seal_begin(sp_sealer **out, const sp_seal_params *p, sp_write_fn w, void *wctx);
 /* Contents of the entries, concatenated in entry order, in pieces of any size. */
 int sp_seal_write(sp_sealer *s, const unsigned char *buf, size_t len);
@@ -87,24 +93,37 @@ int sp_seal_finish(sp_sealer *s);
 void sp_seal_free(sp_sealer *s);
 
 typedef struct sp_opener sp_opener;
-/* Reads and parses the header through r (no key needed). */
+/* Reads and parses the header through r (no key needed). Errors: SP_ERR_NOT_BUNDLE (bad magic or
+ * empty input), SP_ERR_TRUNCATED, SP_ERR_VERSION, SP_ERR_SUITE, SP_ERR_HEADER, SP_ERR_LIMIT,
+ * SP_ERR_STANZA, SP_ERR_KDF_PARAMS, or the reader's error.
+ * On SP_ERR_VERSION and SP_ERR_SUITE *out is still set, to an opener that only sp_open_info
+ * (version, and suite once read; the rest zero) and sp_open_free accept, so that the caller can
+ * name what it found. On any other error *out is NULL. */
 int sp_open_begin(sp_opener **out, sp_read_fn r, void *rctx);
+/* Header fields; not authenticated until sp_open_unlock succeeds. */
 void sp_open_info(const sp_opener *o, sp_bundle_info *info);
 /* Recovers the file key from any X25519 stanza with any of the n_sk secret keys, else from the
  * passphrase stanza if pass != NULL; then verifies the header MAC. Errors: SP_ERR_WRONG_KEY,
- * SP_ERR_WRONG_PASS, SP_ERR_NO_PASS_STANZA, SP_ERR_HEADER_MAC. */
+ * SP_ERR_WRONG_PASS, SP_ERR_NO_PASS_STANZA (only when n_sk == 0), SP_ERR_HEADER_MAC (final),
+ * SP_ERR_ARG (no key and no passphrase). After a wrong key or passphrase it may be called again.
+ * sk and pass stay owned by the caller; the file key and subkeys live in o, wiped on free. */
 int sp_open_unlock(sp_opener *o, const unsigned char (*sk)[32], size_t n_sk, const char *pass,
     size_t pass_len);
 /* After unlock. Context must equal the bundle's exactly (NULL = ""): SP_ERR_CONTEXT.
  * Expiry set and now >= expires: SP_ERR_EXPIRED. */
 int sp_open_check(const sp_opener *o, const char *context, uint64_t now);
-/* After unlock: decrypts and validates the index. *entries stays owned by o. */
+/* After unlock: decrypts and validates the index (SP_ERR_TRUNCATED, SP_ERR_TAMPERED,
+ * SP_ERR_PAYLOAD, SP_ERR_LIMIT, SP_ERR_NAME, SP_ERR_DUPLICATE, SP_ERR_META). *entries stays owned
+ * by o. Does not check context or expiry: call sp_open_check first. */
 int sp_open_index(sp_opener *o, const sp_entry **entries, size_t *n);
 /* After index: for each entry in order, sink(ctx, idx, buf, len) zero or more times with len > 0,
  * then sink(ctx, idx, NULL, 0) once. Returns SP_OK only when the final message authenticated and
  * the input ended right after it; sink output is untrusted until then. buf is wiped after the call. */
 typedef int (*sp_sink_fn)(void *ctx, size_t idx, const unsigned char *buf, size_t len);
+/* Errors: SP_ERR_TRUNCATED, SP_ERR_TAMPERED, SP_ERR_PAYLOAD (authenticated message with the
+ * wrong tag), SP_ERR_TRAILING, or the sink's own error, which stops the reading. */
 int sp_open_payload(sp_opener *o, sp_sink_fn sink, void *ctx);
+/* Wipes and frees; NULL is fine. */
 void sp_open_free(sp_opener *o);
 
 #endif

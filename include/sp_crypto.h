@@ -3,11 +3,14 @@
 #define SP_CRYPTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SP_KEY_BYTES 32          /* X25519 public/secret keys, file key, symmetric keys */
 #define SP_WRAP_X25519_BYTES 80  /* crypto_box_seal of a 32-byte key: 32 + 48 */
 #define SP_SECRETBOX_NONCE_BYTES 24
 #define SP_SECRETBOX_MAC_BYTES 16
+#define SP_MAC_BYTES 32          /* HMAC-SHA-512-256 */
+#define SP_SUBKEY_CONTEXT "SPKBNDL1" /* 8 bytes: crypto_kdf context of the bundle subkeys */
 
 /* sodium_init; SP_ERR_CRYPTO on failure. Call once from main before anything else. */
 int sp_crypto_init(void);
@@ -27,6 +30,16 @@ int sp_secretbox_seal(unsigned char *c, const unsigned char *m, size_t mlen,
 /* SP_ERR_WRONG_PASS on authentication failure (m is wiped). */
 int sp_secretbox_open(unsigned char *m, const unsigned char *c, size_t clen,
     const unsigned char nonce[SP_SECRETBOX_NONCE_BYTES], const unsigned char key[SP_KEY_BYTES]);
+/* crypto_kdf_derive_from_key (BLAKE2b) of a 32-byte subkey number id under ctx (8 bytes).
+ * out: caller-owned secret, caller wipes. */
+int sp_subkey(unsigned char out[SP_KEY_BYTES], uint64_t id, const char ctx[8],
+    const unsigned char key[SP_KEY_BYTES]);
+/* HMAC-SHA-512-256 (crypto_auth) of m under key. */
+void sp_mac(unsigned char out[SP_MAC_BYTES], const unsigned char *m, size_t len,
+    const unsigned char key[SP_KEY_BYTES]);
+/* Constant-time check of mac over m: SP_OK or SP_ERR_HEADER_MAC. */
+int sp_mac_verify(const unsigned char mac[SP_MAC_BYTES], const unsigned char *m, size_t len,
+    const unsigned char key[SP_KEY_BYTES]);
 /* First 4 bytes of BLAKE2b-256(label || data): the typo checksum of text keys. */
 void sp_checksum4(unsigned char out[4], const char *label, const unsigned char *data, size_t len);
 

@@ -1,0 +1,787 @@
+/* gen.c - writes the bundle test vectors with an encoder of its own, following doc/FORMAT.md.
+ *
+ * Built by hand, not by make; randomness is a fixed-seed stream, so the output is reproducible:
+ *   gcc -std=c11 -D_GNU_SOURCE -Iinclude -o /tmp/spgen tests/vectors/gen.c \
+ *       $(pkg-config --cflags --libs libsodium libargon2)
+ *   /tmp/spgen tests/vectors
+ * It uses libsodium and libargon2 directly and only the constants of sp_bundle.h, so the vectors
+ * check the reader against the written spec rather than against its own writer. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <argon2.h>
+#include <sodium.h>
+
+#include "sp_bundle.h"
+
+#define ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
+#define TAG_MESSAGE crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+#define TAG_FINAL crypto_secretstream_xchacha20poly1305_TAG_FINAL
+#define NOW 1700000000ull
+
+/* RFC 7748 section 6.1 private keys for Alice and Bob; Carol is never a recipient. */
+static const char *const SK_HEX[3] = {
+	"77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+	"5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
+	"c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0",
+};
+enum { ALICE, BOB, CAROL };
+static unsigned char sk[3][32], pk[3][32];
+
+/* ---- deterministic randomness ---- */
+
+static uint64_t rng_counter;
+
+static void rng_buf(void *buf, size_t len)
+{
+	unsigned char seed[32], ctr[8];
+
+	for (int i = 0; i < 8; i++)
+		ctr[i] = (unsigned char)(rng_counter >> (8 * i));
+	rng_counter++;
+	crypto_generichash(seed, sizeof seed, ctr, sizeof ctr,
+	    (const unsigned char *)"secretpack test vectors, fixed seed", 32);
+	randombytes_buf_deterministic(buf, len, seed);
+}
+
+static uint32_t rng_random(void)
+{
+	uint32_t v;
+
+	rng_buf(&v, sizeof v);
+	return v;
+}
+
+static const char *rng_name(void)
+{
+	return "fixed";
+}
+
+static struct randombytes_implementation rng = { rng_name, rng_random, NULL, NULL, rng_buf, NULL };
+
+/* ---- buffers ---- */
+
+typedef struct {
+	unsigned char *p;
+	size_t len, cap;
+} buf;
+
+static void put(buf *b, const void *src, size_t len)
+{
+	if (b->len + len > b->cap) {
+		b->cap = (b->len + len) * 2 + 64;
+		if ((b->p = realloc(b->p, b->cap)) == NULL)
+			abort();
+	}
+	if (len)
+		memcpy(b->p + b->len, src, len);
+	b->len += len;
+}
+
+static void le(buf *b, uint64_t v, size_t n)
+{
+	unsigned char t[8];
+
+	for (size_t i = 0; i < n; i++)
+		t[i] = (unsigned char)(v >> (8 * i));
+	put(b, t, n);
+}
+
+static void set_le(unsigned char *p, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* ---- what to build ---- */
+
+typedef struct {
+	const char *name;
+	uint64_t size;
+	uint32_t mode;
+	const char *owner, *env;
+	const unsigned char *data;
+} ent;
+
+typedef struct {
+	uint16_t version;
+	uint8_t suite;
+	uint64_t expires;
+	const char *context;
+	int recipients[3]; /* ALICE..CAROL, -1 ends */
+	const char *pass;
+	uint32_t t, m, p;
+	/* stanza games */
+	int dup_x25519, dup_argon2, unknown_stanza, zero_stanzas, x25519_len_delta;
+	size_t junk_before_mac;
+	/* index: from entries, or raw bytes with the content given */
+	const ent *e;
+	size_t n;
+	const unsigned char *raw_index;
+	size_t raw_index_len;
+	const unsigned char *content;
+	size_t content_len;
+	/* payload games */
+	int index_final, early_final, no_final, unbound;
+} spec;
+
+typedef struct {
+	buf out;
+	size_t off_ctx, off_count, off_stanza, off_mac, hdr_len, off_index, off_content;
+} built;
+
+static void index_of(buf *ix, const ent *e, size_t n)
+{
+	le(ix, n, 4);
+	for (size_t i = 0; i < n; i++) {
+		le(ix, strlen(e[i].name), 2);
+		put(ix, e[i].name, strlen(e[i].name));
+		le(ix, e[i].size, 8);
+		le(ix, e[i].mode, 4);
+		le(ix, strlen(e[i].owner), 1);
+		put(ix, e[i].owner, strlen(e[i].owner));
+		le(ix, strlen(e[i].env), 1);
+		put(ix, e[i].env, strlen(e[i].env));
+	}
+}
+
+static void stanza_x25519(buf *h, const unsigned char fk[32], const unsigned char rpk[32],
+    int delta)
+{
+	unsigned char body[80 + 8] = { 0 };
+
+	crypto_box_seal(body, fk, 32, rpk);
+	le(h, SP_STANZA_X25519, 1);
+	le(h, (uint64_t)(80 + delta), 2);
+	put(h, body, (size_t)(80 + delta));
+}
+
+static void stanza_argon2(buf *h, const unsigned char fk[32], const spec *s)
+{
+	unsigned char salt[16], nonce[24], kek[32], box[48];
+
+	randombytes_buf(salt, sizeof salt);
+	randombytes_buf(nonce, sizeof nonce);
+	/* A cost out of range is written as is, but wrapped with the floor: nobody will run it. */
+	if (argon2id_hash_raw(s->t >= SP_KDF_T_MIN && s->t <= SP_KDF_T_MAX ? s->t : SP_KDF_T_MIN,
+	    s->m >= SP_KDF_M_MIN && s->m <= SP_KDF_M_MAX ? s->m : SP_KDF_M_MIN,
+	    s->p >= SP_KDF_P_MIN && s->p <= SP_KDF_P_MAX ? s->p : SP_KDF_P_MIN,
+	    s->pass, strlen(s->pass), salt, sizeof salt, kek, sizeof kek) != ARGON2_OK)
+		abort();
+	crypto_secretbox_easy(box, fk, 32, nonce, kek);
+	le(h, SP_STANZA_ARGON2ID, 1);
+	le(h, 100, 2);
+	put(h, salt, 16);
+	le(h, s->t, 4);
+	le(h, s->m, 4);
+	le(h, s->p, 4);
+	put(h, nonce, 24);
+	put(h, box, 48);
+}
+
+static void stanzas(built *b, const spec *s, const unsigned char fk[32])
+{
+	size_t count = 0, at = b->out.len;
+
+	le(&b->out, 0, 1); /* count, set below */
+	b->off_stanza = b->out.len;
+	for (int i = 0; i < 3 && s->recipients[i] >= 0 && !s->zero_stanzas; i++, count++)
+		stanza_x25519(&b->out, fk, pk[s->recipients[i]], s->x25519_len_delta);
+	if (s->dup_x25519) {
+		put(&b->out, b->out.p + b->off_stanza, 83);
+		count++;
+	}
+	for (int i = 0; s->pass && i < 1 + s->dup_argon2; i++, count++)
+		stanza_argon2(&b->out, fk, s);
+	if (s->unknown_stanza) {
+		le(&b->out, 3, 1);
+		le(&b->out, 32, 2);
+		for (int i = 0; i < 32; i++)
+			le(&b->out, 0x33, 1);
+		count++;
+	}
+	b->out.p[at] = (unsigned char)count;
+}
+
+static void push(buf *out, crypto_secretstream_xchacha20poly1305_state *st,
+    const unsigned char *m, size_t len, const unsigned char *ad, unsigned char tag)
+{
+	unsigned char *c = malloc(len + ABYTES);
+
+	if (c == NULL)
+		abort();
+	crypto_secretstream_xchacha20poly1305_push(st, c, NULL, m, len, ad, 32, tag);
+	put(out, c, len + ABYTES);
+	free(c);
+}
+
+static void payload(built *b, const spec *s, const unsigned char key[32], const buf *ix,
+    const buf *content)
+{
+	crypto_secretstream_xchacha20poly1305_state st;
+	unsigned char sh[24], zero[32] = { 0 };
+	const unsigned char *ad = s->unbound ? zero : b->out.p + b->off_mac;
+
+	crypto_secretstream_xchacha20poly1305_init_push(&st, sh, key);
+	put(&b->out, sh, sizeof sh);
+	b->off_index = b->out.len;
+	push(&b->out, &st, ix->p, ix->len, ad, s->index_final ? TAG_FINAL : TAG_MESSAGE);
+	b->off_content = b->out.len;
+	for (size_t off = 0; off < content->len; off += SP_CHUNK_BYTES) {
+		size_t n = content->len - off < SP_CHUNK_BYTES ? content->len - off : SP_CHUNK_BYTES;
+
+		push(&b->out, &st, content->p + off, n, ad, s->early_final ? TAG_FINAL : TAG_MESSAGE);
+	}
+	push(&b->out, &st, NULL, 0, ad, s->no_final ? TAG_MESSAGE : TAG_FINAL);
+}
+
+static void build(built *b, const spec *s)
+{
+	unsigned char fk[32], hk[32], key[32];
+	buf ix = { 0 }, content = { 0 };
+	size_t ctx_len = s->context ? strlen(s->context) : 0;
+
+	memset(b, 0, sizeof *b);
+	if (s->raw_index) {
+		put(&ix, s->raw_index, s->raw_index_len);
+		put(&content, s->content, s->content_len);
+	} else {
+		index_of(&ix, s->e, s->n);
+		for (size_t i = 0; i < s->n; i++)
+			put(&content, s->e[i].data, s->e[i].size);
+	}
+	randombytes_buf(fk, sizeof fk);
+	crypto_kdf_derive_from_key(hk, 32, 1, "SPKBNDL1", fk);
+	crypto_kdf_derive_from_key(key, 32, 2, "SPKBNDL1", fk);
+	put(&b->out, SP_MAGIC, 8);
+	le(&b->out, s->version ? s->version : 1, 2);
+	le(&b->out, s->suite ? s->suite : 1, 1);
+	le(&b->out, 0, 4); /* header length, set below */
+	le(&b->out, NOW - 3600, 8);
+	le(&b->out, s->expires, 8);
+	le(&b->out, ix.len, 4);
+	le(&b->out, ctx_len, 1);
+	b->off_ctx = b->out.len;
+	put(&b->out, s->context, ctx_len);
+	b->off_count = b->out.len;
+	stanzas(b, s, fk);
+	for (size_t i = 0; i < s->junk_before_mac; i++)
+		le(&b->out, 0, 1);
+	b->off_mac = b->out.len;
+	b->hdr_len = b->off_mac + 32;
+	set_le(b->out.p + 11, b->hdr_len, 4);
+	{
+		unsigned char mac[32];
+
+		crypto_auth(mac, b->out.p, b->off_mac, hk);
+		put(&b->out, mac, 32);
+	}
+	payload(b, s, key, &ix, &content);
+	free(ix.p);
+	free(content.p);
+}
+
+/* ---- writing a vector file ---- */
+
+typedef struct {
+	const char *file, *description;
+	int keys[3]; /* -1 ends */
+	const char *pass, *context;
+	uint64_t now;
+	const char *expect, *error;
+} vec;
+
+static const char *dir = ".";
+static int written;
+
+static void write_vec(const vec *v, const spec *s, const buf *bundle)
+{
+	char path[512], hex[65];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s.vec", dir, v->file);
+	if ((f = fopen(path, "w")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fprintf(f, "description: %s\n", v->description);
+	for (int i = 0; i < 3 && v->keys[i] >= 0; i++)
+		fprintf(f, "secret_key: %s\n", SK_HEX[v->keys[i]]);
+	if (v->pass)
+		fprintf(f, "passphrase: %s\n", v->pass);
+	if (v->context)
+		fprintf(f, "context: %s\n", v->context);
+	fprintf(f, "now: %llu\n", (unsigned long long)(v->now ? v->now : NOW));
+	fprintf(f, "expect: %s\n", v->expect);
+	fprintf(f, "error: %s\n", v->error);
+	for (size_t i = 0; s && !s->raw_index && i < s->n; i++) {
+		unsigned char h[32];
+		char hh[65];
+
+		crypto_hash_sha256(h, s->e[i].data, s->e[i].size);
+		sodium_bin2hex(hh, sizeof hh, h, sizeof h);
+		fprintf(f, "entry: %s %llu %s %04o %s %s\n", s->e[i].name,
+		    (unsigned long long)s->e[i].size, hh, (unsigned)s->e[i].mode,
+		    *s->e[i].owner ? s->e[i].owner : "-", *s->e[i].env ? s->e[i].env : "-");
+	}
+	fprintf(f, "\n");
+	for (size_t off = 0; off < bundle->len; off += 32) {
+		size_t n = bundle->len - off < 32 ? bundle->len - off : 32;
+
+		sodium_bin2hex(hex, sizeof hex, bundle->p + off, n);
+		fprintf(f, "%s\n", hex);
+	}
+	if (fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+	written++;
+}
+
+/* ---- the cases ---- */
+
+static unsigned char big[SP_CHUNK_BYTES + 1], all[256];
+
+#define E(n, sz, d) { n, sz, 0400, "", "", d }
+#define TO_ALICE { ALICE, -1, -1 }
+#define KEY_ALICE { ALICE, -1, -1 }
+#define NO_KEY { -1, -1, -1 }
+
+static const ent one[] = { E("db/password", 22, (const unsigned char *)"correct horse battery") };
+
+static void emit(const vec *v, const spec *s)
+{
+	built b;
+
+	build(&b, s);
+	write_vec(v, s, &b.out);
+	free(b.out.p);
+}
+
+static void positives(void)
+{
+	static const ent multi[] = {
+		{ "tls/server.key", 11, 0440, "app:app", "", (const unsigned char *)"-----KEY---" },
+		{ "tls/ca/root.pem", 4, 0444, "", "", (const unsigned char *)"cert" },
+		{ "db_password", 6, 0400, "1000:1000", "DB_PASSWORD", (const unsigned char *)"s3cr3t" },
+	};
+	static const ent empty[] = { E("empty", 0, NULL), E("after", 3, (const unsigned char *)"abc") };
+	static const ent only_empty[] = { E("nothing", 0, NULL) };
+	static const ent chunks[] = { E("a", 65000, big), E("b/c", SP_CHUNK_BYTES + 1 - 65000, big + 65000) };
+	static const ent exact[] = { E("exact", SP_CHUNK_BYTES, big) };
+	static const ent bytes[] = { E("all-bytes.bin", 256, all) };
+	spec s;
+
+	s = (spec){ .recipients = TO_ALICE, .e = one, .n = 1 };
+	emit(&(vec){ "ok-single", "single entry, one X25519 recipient", KEY_ALICE, NULL, NULL, 0,
+	    "success", "SP_OK" }, &s);
+	s = (spec){ .recipients = TO_ALICE, .e = multi, .n = 3 };
+	emit(&(vec){ "ok-multi-nested", "three entries, nested names, mode, owner and env",
+	    KEY_ALICE, NULL, NULL, 0, "success", "SP_OK" }, &s);
+	s = (spec){ .recipients = TO_ALICE, .e = empty, .n = 2 };
+	emit(&(vec){ "ok-empty-entry", "an empty entry before a non-empty one", KEY_ALICE, NULL,
+	    NULL, 0, "success", "SP_OK" }, &s);
+	s = (spec){ .recipients = TO_ALICE, .e = only_empty, .n = 1 };
+	emit(&(vec){ "ok-no-content", "one empty entry: no content message, only the final one",
+	    KEY_ALICE, NULL, NULL, 0, "success", "SP_OK" }, &s);
+	s = (spec){ .recipients = TO_ALICE, .e = chunks, .n = 2 };
+	emit(&(vec){ "ok-two-chunks", "65537 content bytes over two entries: a full chunk and a "
+	    "one-byte chunk", KEY_ALICE, NULL, NULL, 0, "success", "SP_OK" }, &s);
+	s = (spec){ .recipients = TO_ALICE, .e = exact, .n = 1 };
+	emit(&(vec){ "ok-exact-chunk", "exactly one full chunk", KEY_ALICE, NULL, NULL, 0,
+	    "success", "SP_OK" }, &s);
+	s = (spec){ .recipients = TO_ALICE, .e = bytes, .n = 1 };
+	emit(&(vec){ "ok-all-bytes", "content with every byte value", KEY_ALICE, NULL, NULL, 0,
+	    "success", "SP_OK" }, &s);
+	s = (spec){ .recipients = { ALICE, BOB, -1 }, .e = one, .n = 1 };
+	emit(&(vec){ "ok-second-recipient", "two recipients, opened by the second", { BOB, -1, -1 },
+	    NULL, NULL, 0, "success", "SP_OK" }, &s);
+	emit(&(vec){ "ok-several-identities", "two recipients, opener holds a stranger's key and "
+	    "the first recipient's", { CAROL, ALICE, -1 }, NULL, NULL, 0, "success", "SP_OK" }, &s);
+	s = (spec){ .recipients = { -1, -1, -1 }, .pass = "correct horse", .t = 2, .m = 19456,
+		.p = 1, .e = one, .n = 1 };
+	emit(&(vec){ "ok-passphrase", "passphrase only, cheapest accepted Argon2id costs",
+	    NO_KEY, "correct horse", NULL, 0, "success", "SP_OK" }, &s);
+	s = (spec){ .recipients = TO_ALICE, .pass = "pass phrase with spaces", .t = 2,
+		.m = 19456, .p = 2, .e = one, .n = 1 };
+	emit(&(vec){ "ok-passphrase-and-key", "a key and a passphrase recipient, opened with the "
+	    "passphrase", NO_KEY, "pass phrase with spaces", NULL, 0, "success", "SP_OK" }, &s);
+	s = (spec){ .recipients = TO_ALICE, .context = "prod/eu-west-1", .e = one, .n = 1 };
+	emit(&(vec){ "ok-context", "context given and matched", KEY_ALICE, NULL, "prod/eu-west-1",
+	    0, "success", "SP_OK" }, &s);
+	s = (spec){ .recipients = TO_ALICE, .expires = NOW + 1, .e = one, .n = 1 };
+	emit(&(vec){ "ok-expires-later", "expires one second after now", KEY_ALICE, NULL, NULL, 0,
+	    "success", "SP_OK" }, &s);
+}
+
+/* Builds one entry to Alice, then changes it. */
+static void mutated(const vec *v, const spec *base, void (*change)(built *, void *), void *arg)
+{
+	built b;
+
+	build(&b, base);
+	change(&b, arg);
+	write_vec(v, base, &b.out);
+	free(b.out.p);
+}
+
+static void flip_at(built *b, void *arg)
+{
+	size_t off = *(const size_t *)arg;
+
+	b->out.p[off] ^= 0x01;
+}
+
+static void set_byte(built *b, void *arg)
+{
+	const size_t *a = arg; /* offset, value */
+
+	b->out.p[a[0]] = (unsigned char)a[1];
+}
+
+static void cut(built *b, void *arg)
+{
+	b->out.len = *(const size_t *)arg;
+}
+
+static void from_end(built *b, void *arg)
+{
+	b->out.len -= *(const size_t *)arg;
+}
+
+static void append(built *b, void *arg)
+{
+	(void)arg;
+	put(&b->out, "\n", 1);
+}
+
+static void swap_stanzas(built *b, void *arg)
+{
+	unsigned char t[83], *p = b->out.p + b->off_stanza;
+
+	(void)arg;
+	memcpy(t, p, 83);
+	memcpy(p, p + 83, 83);
+	memcpy(p + 83, t, 83);
+}
+
+static void header_cases(void)
+{
+	spec s = { .recipients = TO_ALICE, .e = one, .n = 1 };
+	built b;
+	size_t a[2];
+
+	{
+		buf none = { 0 };
+
+		write_vec(&(vec){ "header-empty", "zero bytes", KEY_ALICE, NULL, NULL, 0, "header",
+		    "SP_ERR_NOT_BUNDLE" }, NULL, &none);
+	}
+	a[0] = 3;
+	a[1] = 'C';
+	mutated(&(vec){ "header-bad-magic", "magic SPKC instead of SPKB", KEY_ALICE, NULL, NULL, 0,
+	    "header", "SP_ERR_NOT_BUNDLE" }, &s, set_byte, a);
+	a[0] = 4;
+	a[1] = '\n';
+	mutated(&(vec){ "header-magic-crlf-mangled", "the magic's CR turned into LF by a text "
+	    "transfer", KEY_ALICE, NULL, NULL, 0, "header", "SP_ERR_NOT_BUNDLE" }, &s, set_byte, a);
+	s.version = 2;
+	emit(&(vec){ "header-version-2", "format version 2", KEY_ALICE, NULL, NULL, 0, "header",
+	    "SP_ERR_VERSION" }, &s);
+	s.version = 0;
+	s.suite = 2;
+	emit(&(vec){ "header-suite-2", "algorithm suite 2", KEY_ALICE, NULL, NULL, 0, "header",
+	    "SP_ERR_SUITE" }, &s);
+	s.suite = 0;
+	a[0] = 12;
+	a[1] = 0x10;
+	mutated(&(vec){ "header-length-over-limit", "header length 4248, above SP_HEADER_MAX",
+	    KEY_ALICE, NULL, NULL, 0, "header", "SP_ERR_LIMIT" }, &s, set_byte, a);
+	s.context = "prod";
+	build(&b, &s);
+	a[0] = b.off_ctx + 1;
+	a[1] = 0x09;
+	free(b.out.p);
+	mutated(&(vec){ "header-context-control-char", "a TAB in the context", KEY_ALICE, NULL,
+	    NULL, 0, "header", "SP_ERR_HEADER" }, &s, set_byte, a);
+	s.context = NULL;
+	s.zero_stanzas = 1;
+	s.junk_before_mac = 83; /* keep the length plausible */
+	emit(&(vec){ "header-zero-stanzas", "stanza count 0", KEY_ALICE, NULL, NULL, 0, "header",
+	    "SP_ERR_HEADER" }, &s);
+	s.zero_stanzas = 0;
+	s.junk_before_mac = 1;
+	emit(&(vec){ "header-bytes-before-mac", "one byte between the last stanza and the MAC",
+	    KEY_ALICE, NULL, NULL, 0, "header", "SP_ERR_HEADER" }, &s);
+}
+
+static void stanza_cases(void)
+{
+	spec s = { .recipients = TO_ALICE, .e = one, .n = 1 };
+
+	s.unknown_stanza = 1;
+	emit(&(vec){ "stanza-unknown-type", "an extra stanza of type 3", KEY_ALICE, NULL, NULL, 0,
+	    "stanza", "SP_ERR_STANZA" }, &s);
+	s.unknown_stanza = 0;
+	s.x25519_len_delta = 1;
+	emit(&(vec){ "stanza-x25519-81-bytes", "X25519 stanza body of 81 bytes", KEY_ALICE, NULL,
+	    NULL, 0, "stanza", "SP_ERR_STANZA" }, &s);
+	s.x25519_len_delta = 0;
+	s.dup_x25519 = 1;
+	emit(&(vec){ "stanza-duplicate", "the X25519 stanza twice", KEY_ALICE, NULL, NULL, 0,
+	    "stanza", "SP_ERR_STANZA" }, &s);
+	s.dup_x25519 = 0;
+	s = (spec){ .recipients = { -1, -1, -1 }, .pass = "pw", .t = 2, .m = 19456, .p = 1,
+		.dup_argon2 = 1, .e = one, .n = 1 };
+	emit(&(vec){ "stanza-two-passphrases", "two Argon2id stanzas", NO_KEY, "pw", NULL, 0,
+	    "stanza", "SP_ERR_STANZA" }, &s);
+	s.dup_argon2 = 0;
+	s.t = 1;
+	emit(&(vec){ "stanza-kdf-t-below-floor", "Argon2id t_cost 1", NO_KEY, "pw", NULL, 0,
+	    "stanza", "SP_ERR_KDF_PARAMS" }, &s);
+	s.t = 2;
+	s.m = 4194304;
+	emit(&(vec){ "stanza-kdf-m-above-ceiling", "Argon2id m_cost 4 GiB", NO_KEY, "pw", NULL, 0,
+	    "stanza", "SP_ERR_KDF_PARAMS" }, &s);
+	s.m = 19456;
+	s.p = 0;
+	emit(&(vec){ "stanza-kdf-p-zero", "Argon2id parallelism 0", NO_KEY, "pw", NULL, 0,
+	    "stanza", "SP_ERR_KDF_PARAMS" }, &s);
+}
+
+static void unlock_mac_cases(void)
+{
+	spec s = { .recipients = TO_ALICE, .e = one, .n = 1 };
+	built b;
+	size_t off;
+
+	emit(&(vec){ "unlock-wrong-key", "opened with a key that is not a recipient",
+	    { CAROL, -1, -1 }, NULL, NULL, 0, "unlock", "SP_ERR_WRONG_KEY" }, &s);
+	emit(&(vec){ "unlock-no-passphrase-stanza", "a passphrase given, no passphrase recipient",
+	    NO_KEY, "pw", NULL, 0, "unlock", "SP_ERR_NO_PASS_STANZA" }, &s);
+	build(&b, &s);
+	off = b.off_stanza + 3 + 40;
+	free(b.out.p);
+	mutated(&(vec){ "unlock-stanza-body-flipped", "one bit of the only X25519 stanza flipped",
+	    KEY_ALICE, NULL, NULL, 0, "unlock", "SP_ERR_WRONG_KEY" }, &s, flip_at, &off);
+	s = (spec){ .recipients = { -1, -1, -1 }, .pass = "right", .t = 2, .m = 19456, .p = 1,
+		.e = one, .n = 1 };
+	emit(&(vec){ "unlock-wrong-passphrase", "wrong passphrase", NO_KEY, "wrong", NULL, 0,
+	    "unlock", "SP_ERR_WRONG_PASS" }, &s);
+
+	s = (spec){ .recipients = TO_ALICE, .context = "prod", .e = one, .n = 1 };
+	build(&b, &s);
+	off = b.off_ctx;
+	free(b.out.p);
+	mutated(&(vec){ "mac-context-changed", "context prod changed to qrod after sealing",
+	    KEY_ALICE, NULL, "qrod", 0, "mac", "SP_ERR_HEADER_MAC" }, &s, flip_at, &off);
+	s = (spec){ .recipients = TO_ALICE, .expires = NOW + 10, .e = one, .n = 1 };
+	off = 23;
+	mutated(&(vec){ "mac-expiry-changed", "expiry moved after sealing", KEY_ALICE, NULL, NULL,
+	    0, "mac", "SP_ERR_HEADER_MAC" }, &s, flip_at, &off);
+	s = (spec){ .recipients = { ALICE, BOB, -1 }, .e = one, .n = 1 };
+	mutated(&(vec){ "mac-stanzas-swapped", "the two X25519 stanzas swapped", KEY_ALICE, NULL,
+	    NULL, 0, "mac", "SP_ERR_HEADER_MAC" }, &s, swap_stanzas, NULL);
+	build(&b, &s);
+	off = b.off_mac + 31;
+	free(b.out.p);
+	mutated(&(vec){ "mac-flipped", "last MAC byte flipped", KEY_ALICE, NULL, NULL, 0, "mac",
+	    "SP_ERR_HEADER_MAC" }, &s, flip_at, &off);
+	build(&b, &s);
+	off = b.off_stanza + 83 + 3 + 10;
+	free(b.out.p);
+	mutated(&(vec){ "mac-other-stanza-flipped", "the stanza of another recipient altered",
+	    KEY_ALICE, NULL, NULL, 0, "mac", "SP_ERR_HEADER_MAC" }, &s, flip_at, &off);
+}
+
+static void check_cases(void)
+{
+	spec s = { .recipients = TO_ALICE, .context = "prod", .e = one, .n = 1 };
+
+	emit(&(vec){ "context-mismatch", "sealed for prod, opened for staging", KEY_ALICE, NULL,
+	    "staging", 0, "context", "SP_ERR_CONTEXT" }, &s);
+	emit(&(vec){ "context-missing", "sealed for prod, opened with no context", KEY_ALICE, NULL,
+	    NULL, 0, "context", "SP_ERR_CONTEXT" }, &s);
+	s.context = NULL;
+	emit(&(vec){ "context-unexpected", "sealed with no context, opened for prod", KEY_ALICE,
+	    NULL, "prod", 0, "context", "SP_ERR_CONTEXT" }, &s);
+	s.expires = NOW;
+	emit(&(vec){ "expired-now", "expires exactly now", KEY_ALICE, NULL, NULL, 0, "expired",
+	    "SP_ERR_EXPIRED" }, &s);
+}
+
+static void payload_cases(void)
+{
+	static const ent two[] = { E("a", 3, (const unsigned char *)"abc"),
+		E("b", 2, (const unsigned char *)"de") };
+	spec s = { .recipients = TO_ALICE, .e = two, .n = 2 };
+	built b;
+	size_t off;
+
+	build(&b, &s);
+	off = b.off_content + 2;
+	free(b.out.p);
+	mutated(&(vec){ "payload-content-flipped", "one bit of the content message flipped",
+	    KEY_ALICE, NULL, NULL, 0, "payload", "SP_ERR_TAMPERED" }, &s, flip_at, &off);
+	off = b.hdr_len + 5;
+	mutated(&(vec){ "payload-stream-header-flipped", "one bit of the stream header flipped",
+	    KEY_ALICE, NULL, NULL, 0, "payload", "SP_ERR_TAMPERED" }, &s, flip_at, &off);
+	off = b.off_index + 1;
+	mutated(&(vec){ "payload-index-flipped", "one bit of the index message flipped",
+	    KEY_ALICE, NULL, NULL, 0, "payload", "SP_ERR_TAMPERED" }, &s, flip_at, &off);
+	s.unbound = 1;
+	emit(&(vec){ "payload-not-bound", "payload sealed with zeros as additional data instead "
+	    "of the header MAC", KEY_ALICE, NULL, NULL, 0, "payload", "SP_ERR_TAMPERED" }, &s);
+	s.unbound = 0;
+	s.index_final = 1;
+	emit(&(vec){ "index-tag-final", "the index message tagged FINAL", KEY_ALICE, NULL, NULL, 0,
+	    "index", "SP_ERR_PAYLOAD" }, &s);
+	s.index_final = 0;
+	s.early_final = 1;
+	emit(&(vec){ "payload-early-final", "the content message tagged FINAL", KEY_ALICE, NULL,
+	    NULL, 0, "payload", "SP_ERR_PAYLOAD" }, &s);
+	s.early_final = 0;
+	s.no_final = 1;
+	emit(&(vec){ "payload-no-final", "the last message tagged MESSAGE, not FINAL", KEY_ALICE,
+	    NULL, NULL, 0, "payload", "SP_ERR_PAYLOAD" }, &s);
+	s.no_final = 0;
+
+	mutated(&(vec){ "trailing-byte", "a newline after the final message", KEY_ALICE, NULL,
+	    NULL, 0, "trailing", "SP_ERR_TRAILING" }, &s, append, NULL);
+	off = 100;
+	mutated(&(vec){ "truncated-header", "cut inside the stanza", KEY_ALICE, NULL, NULL, 0,
+	    "truncated", "SP_ERR_TRUNCATED" }, &s, cut, &off);
+	off = 5;
+	mutated(&(vec){ "truncated-magic", "only the first 5 bytes of the magic", KEY_ALICE, NULL,
+	    NULL, 0, "truncated", "SP_ERR_TRUNCATED" }, &s, cut, &off);
+	off = ABYTES;
+	mutated(&(vec){ "truncated-before-final", "the final message missing", KEY_ALICE, NULL,
+	    NULL, 0, "truncated", "SP_ERR_TRUNCATED" }, &s, from_end, &off);
+	off = 1;
+	mutated(&(vec){ "truncated-in-final", "the last byte missing", KEY_ALICE, NULL, NULL, 0,
+	    "truncated", "SP_ERR_TRUNCATED" }, &s, from_end, &off);
+	off = b.off_content + 4;
+	mutated(&(vec){ "truncated-in-content", "cut inside the content message", KEY_ALICE, NULL,
+	    NULL, 0, "truncated", "SP_ERR_TRUNCATED" }, &s, cut, &off);
+	off = b.off_index;
+	mutated(&(vec){ "truncated-before-index", "cut after the stream header", KEY_ALICE, NULL,
+	    NULL, 0, "truncated", "SP_ERR_TRUNCATED" }, &s, cut, &off);
+}
+
+static void raw_entry(buf *ix, const char *name, size_t name_len, uint64_t size, uint32_t mode,
+    const char *owner, const char *env)
+{
+	le(ix, name_len, 2);
+	put(ix, name, name_len);
+	le(ix, size, 8);
+	le(ix, mode, 4);
+	le(ix, strlen(owner), 1);
+	put(ix, owner, strlen(owner));
+	le(ix, strlen(env), 1);
+	put(ix, env, strlen(env));
+}
+
+static void index_case(const char *file, const char *desc, const char *error, const buf *ix,
+    size_t content_len)
+{
+	spec s = { .recipients = TO_ALICE, .raw_index = ix->p, .raw_index_len = ix->len,
+		.content = big, .content_len = content_len };
+
+	emit(&(vec){ file, desc, KEY_ALICE, NULL, NULL, 0, "index", error }, &s);
+}
+
+static void index_cases(void)
+{
+	static const struct {
+		const char *file, *desc, *name;
+		size_t len;
+	} names[] = {
+		{ "index-name-dotdot", "entry ../etc/passwd", "../etc/passwd", 13 },
+		{ "index-name-absolute", "entry /etc/passwd", "/etc/passwd", 11 },
+		{ "index-name-empty-component", "entry a//b", "a//b", 4 },
+		{ "index-name-nul", "entry a NUL b", "a\0b", 3 },
+		{ "index-name-newline", "entry with a newline", "a\nb", 3 },
+		{ "index-name-reserved", "entry in the reserved .secretpack prefix",
+		  ".secretpack-stage/x", 19 },
+	};
+	buf ix = { 0 };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		ix.len = 0;
+		le(&ix, 1, 4);
+		raw_entry(&ix, names[i].name, names[i].len, 3, 0400, "", "");
+		index_case(names[i].file, names[i].desc, "SP_ERR_NAME", &ix, 3);
+	}
+	ix.len = 0;
+	le(&ix, 2, 4);
+	raw_entry(&ix, "a", 1, 1, 0400, "", "");
+	raw_entry(&ix, "a", 1, 1, 0400, "", "");
+	index_case("index-duplicate-name", "two entries named a", "SP_ERR_DUPLICATE", &ix, 2);
+	ix.len = 0;
+	le(&ix, 2, 4);
+	raw_entry(&ix, "a", 1, 1, 0400, "", "");
+	raw_entry(&ix, "a/b", 3, 1, 0400, "", "");
+	index_case("index-file-and-directory", "a is a file and the directory of a/b",
+	    "SP_ERR_DUPLICATE", &ix, 2);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, "a", 1, 1, 0400, "", "LD_PRELOAD");
+	index_case("index-env-ld-preload", "env LD_PRELOAD", "SP_ERR_META", &ix, 1);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, "a", 1, 1, 0200, "", "");
+	index_case("index-mode-unreadable", "mode 0200", "SP_ERR_META", &ix, 1);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, "a", 1, 1, 04755, "", "");
+	index_case("index-mode-setuid", "mode 04755", "SP_ERR_META", &ix, 1);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, "a", 1, 1, 0400, "4294967295", "");
+	index_case("index-owner-uid-wraps", "owner uid 4294967295", "SP_ERR_META", &ix, 1);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, "a", 1, SP_ENTRY_SIZE_MAX + 1, 0400, "", "");
+	index_case("index-size-over-limit", "an entry of 64 MiB + 1", "SP_ERR_LIMIT", &ix, 0);
+	ix.len = 0;
+	le(&ix, 0, 4);
+	index_case("index-no-entries", "entry count 0", "SP_ERR_PAYLOAD", &ix, 0);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, "a", 1, 1, 0400, "", "");
+	le(&ix, 0, 1);
+	index_case("index-trailing-bytes", "a byte after the last entry record", "SP_ERR_PAYLOAD",
+	    &ix, 1);
+	ix.len = 0;
+	le(&ix, 2, 4);
+	raw_entry(&ix, "a", 1, 1, 0400, "", "");
+	index_case("index-short", "count 2, one entry record", "SP_ERR_PAYLOAD", &ix, 1);
+	free(ix.p);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		dir = argv[1];
+	if (randombytes_set_implementation(&rng) != 0 || sodium_init() < 0)
+		return 1;
+	for (int i = 0; i < 3; i++) {
+		sodium_hex2bin(sk[i], 32, SK_HEX[i], 64, NULL, NULL, NULL);
+		crypto_scalarmult_base(pk[i], sk[i]);
+	}
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (unsigned char)(i * 7 + (i >> 8));
+	for (size_t i = 0; i < sizeof all; i++)
+		all[i] = (unsigned char)i;
+	positives();
+	header_cases();
+	stanza_cases();
+	unlock_mac_cases();
+	check_cases();
+	payload_cases();
+	index_cases();
+	printf("%d vectors written to %s\n", written, dir);
+	return 0;
+}
