@@ -1,0 +1,51 @@
+#!/bin/sh
+# `secretpack run` started by a non-root user: writes into a pre-mounted tmpfs it owns, runs the
+# app as itself, and cannot switch to another user.
+. "$SP_TESTS/cli/lib.sh"
+. "$SP_TESTS/cli/run_lib.sh"
+
+seal "$T/b.spk" "$T/in/db_password" || exit 1
+chmod 644 "$T/b.spk"
+export B="$T/b.spk"
+
+newcase
+cp "$T/id" "$C/id"; chown 1000:1000 "$C/id"; chmod 600 "$C/id"
+app report <<'EOF2'
+: >"$C/m/ran"
+echo "uid=$(id -u) $(id -g) $(id -G)"
+echo "dir=$(stat -c '%a %u %g' "$C/s")"
+echo "file=$(stat -c '%a %u %g' "$C/s/db_password") $(cat "$C/s/db_password")"
+echo "caps=$(awk '$1 == "CapEff:" || $1 == "CapPrm:" || $1 == "NoNewPrivs:" { printf "%s ", $2 }' /proc/$$/status)"
+EOF2
+# asuser [RUN OPTIONS]: the shim as uid 1000 (no groups, no capabilities) into $C/s.
+asuser() {
+	OPTS="$*"; export OPTS
+	rm -f "$C/m/ran"
+	ns 'tmpfs "$C/s" 0700; chown 1000:1000 "$C/s"; SECRETPACK_KEY_FILE="$C/id" \
+		setpriv --reuid 1000 --regid 1000 --clear-groups "$SP" run $OPTS --bundle "$B" --dir "$C/s" -- \
+		/bin/sh "$C/report.sh"'
+}
+
+asuser >"$T/.out" 2>"$T/.err"
+is "non-root shim: exit 0" 0 $?
+is "non-root shim: app runs as uid 1000, no groups" "1000 1000 1000" "$(val uid)"
+is "non-root shim: entry 0400 owned by 1000" "400 1000 1000 s3cret-db-password" "$(val file)"
+is "non-root shim: directory 0500 owned by 1000" "500 1000 1000" "$(val dir)"
+is "non-root shim: no capabilities, NoNewPrivs 1" "0000000000000000 0000000000000000 1 " "$(val caps)"
+
+refuse "non-root shim: --user other refused" "user|privilege|permi|root" asuser --user other
+is "non-root shim, --user other: app not started" 0 "$(ran)"
+
+rm -f "$C/m/ran"
+refuse "non-root shim: tmpfs it cannot write refused" "$C/s|ermission|denied" \
+	ns 'tmpfs "$C/s" 0755; SECRETPACK_KEY_FILE="$C/id" \
+		setpriv --reuid 1000 --regid 1000 --clear-groups "$SP" run --bundle "$B" --dir "$C/s" -- \
+		/bin/sh "$C/report.sh"'
+is "non-root shim, unwritable tmpfs: app not started" 0 "$(ran)"
+
+rm -f "$C/m/ran"
+refuse "non-root shim: disk directory refused with a --tmpfs hint" "--tmpfs" \
+	ns 'chown 1000:1000 "$C/s"; SECRETPACK_KEY_FILE="$C/id" \
+		setpriv --reuid 1000 --regid 1000 --clear-groups "$SP" run --bundle "$B" --dir "$C/s" -- \
+		/bin/sh "$C/report.sh"'
+is "non-root shim, disk directory: app not started, nothing written" "0|" "$(ran)|$(ls -A "$C/s")"
