@@ -21,9 +21,19 @@ int sp_vault_write(sp_vault *v, const unsigned char *buf, size_t len);
 int sp_vault_close_entry(sp_vault *v);
 /* Moves every staged entry into dirfd. A pre-existing regular file of the same name is replaced
  * atomically; anything else there (directory, symlink, FIFO, device) is refused with
- * SP_ERR_UNSAFE_PATH and nothing is moved. Removes the staging directory. */
+ * SP_ERR_UNSAFE_PATH and nothing is moved. Where a nested name's directory already exists as a
+ * real directory owned by the caller or by uid and writable by nobody else (an earlier run),
+ * the entries move into it (it ends with dir_mode and uid/gid); any other directory there is
+ * refused. On failure what was moved is taken back. Removes the staging directory. */
 int sp_vault_commit(sp_vault *v);
 /* Removes staging and everything in it; frees v. Safe on NULL and after commit. */
 void sp_vault_free(sp_vault *v);
+
+/* SP_OK if dirfd is on a tmpfs or ramfs, SP_ERR_NOT_TMPFS if not, SP_ERR_IO if fstatfs fails. */
+int sp_vault_is_ram(int dirfd);
+/* Unlinks the committed entries e[0..n) from dirfd, then the subdirectories their names imply
+ * when empty; never follows a symlink (one in the way is SP_ERR_UNSAFE_PATH). Missing entries
+ * are fine. Keeps going after an error and returns the first. Needs write permission on dirfd. */
+int sp_vault_remove(int dirfd, const sp_entry *e, size_t n);
 
 #endif
