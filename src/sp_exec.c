@@ -1,0 +1,463 @@
+/* sp_exec.c - what the app inherits (environment, descriptors), how it is found and started. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sp_err.h"
+#include "sp_exec.h"
+
+#define FD_SCAN_MAX 65536 /* when /proc is not mounted */
+#define ARGV_MAX 4096
+
+static const char *const secret_vars[] = {
+	"SECRETPACK_KEY", "SECRETPACK_KEY_FILE", "SECRETPACK_KEY_FD",
+	"SECRETPACK_PASSPHRASE", "SECRETPACK_PASSPHRASE_FILE",
+};
+
+static const int forwarded[] = {
+	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+};
+
+/* Length of the name part of "NAME=value", or 0 without '='. */
+static size_t name_len(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	return eq ? (size_t)(eq - kv) : 0;
+}
+
+static int name_is(const char *kv, size_t len, const char *name)
+{
+	return strlen(name) == len && memcmp(kv, name, len) == 0;
+}
+
+int sp_env_is_secret(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof secret_vars / sizeof secret_vars[0]; i++)
+		if (strcmp(name, secret_vars[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int sp_env_keep_check(const char *name)
+{
+	if (name == NULL || strncmp(name, SP_ENV_PREFIX, strlen(SP_ENV_PREFIX)) != 0 ||
+	    strchr(name, '=') != NULL)
+		return SP_ERR_ARG;
+	if (sp_env_is_secret(name))
+		return SP_ERR_PERM;
+	return SP_OK;
+}
+
+static int push(sp_env *e, char *s)
+{
+	if (e->n + 1 >= e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 64;
+		char **v = realloc(e->v, cap * sizeof *v);
+		if (v == NULL)
+			return SP_ERR_NOMEM;
+		e->v = v;
+		e->cap = cap;
+	}
+	e->v[e->n++] = s;
+	e->v[e->n] = NULL;
+	return SP_OK;
+}
+
+static int kept(const char *kv, size_t len, const char *const *keep, size_t n_keep)
+{
+	size_t i;
+
+	for (i = 0; i < n_keep; i++)
+		if (sp_env_keep_check(keep[i]) == SP_OK && name_is(kv, len, keep[i]))
+			return 1;
+	return 0;
+}
+
+int sp_env_from(sp_env *e, char *const *envp, const char *const *keep, size_t n_keep)
+{
+	size_t i, pl = strlen(SP_ENV_PREFIX);
+	int err;
+
+	memset(e, 0, sizeof *e);
+	err = push(e, NULL);
+	if (err != SP_OK)
+		return err;
+	e->n = 0;
+	for (i = 0; envp != NULL && envp[i] != NULL; i++) {
+		size_t len = name_len(envp[i]);
+		if (len == 0)
+			continue;
+		if (len >= pl && memcmp(envp[i], SP_ENV_PREFIX, pl) == 0 && !kept(envp[i], len, keep, n_keep))
+			continue;
+		err = push(e, envp[i]);
+		if (err != SP_OK) {
+			sp_env_free(e);
+			return err;
+		}
+	}
+	return SP_OK;
+}
+
+int sp_env_set(sp_env *e, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value), i, j;
+	char *kv;
+	int err;
+
+	if (nl == 0 || strchr(name, '=') != NULL)
+		return SP_ERR_ARG;
+	if (e->n_own == e->cap_own) {
+		size_t cap = e->cap_own ? e->cap_own * 2 : 16;
+		char **p = realloc(e->own, cap * sizeof *p);
+		if (p == NULL)
+			return SP_ERR_NOMEM;
+		e->own = p;
+		e->cap_own = cap;
+	}
+	kv = malloc(nl + vl + 2);
+	if (kv == NULL)
+		return SP_ERR_NOMEM;
+	memcpy(kv, name, nl);
+	kv[nl] = '=';
+	memcpy(kv + nl + 1, value, vl + 1);
+	for (i = j = 0; i < e->n; i++)
+		if (!name_is(e->v[i], name_len(e->v[i]), name))
+			e->v[j++] = e->v[i];
+	e->n = j;
+	if (e->v != NULL)
+		e->v[e->n] = NULL;
+	err = push(e, kv);
+	if (err != SP_OK) {
+		free(kv);
+		return err;
+	}
+	e->own[e->n_own++] = kv;
+	return SP_OK;
+}
+
+const char *sp_env_get(const sp_env *e, const char *name)
+{
+	size_t i;
+	const char *found = NULL;
+
+	for (i = 0; i < e->n; i++)
+		if (name_is(e->v[i], name_len(e->v[i]), name))
+			found = e->v[i] + strlen(name) + 1;
+	return found;
+}
+
+void sp_env_free(sp_env *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_own; i++)
+		free(e->own[i]);
+	free(e->own);
+	free(e->v);
+	memset(e, 0, sizeof *e);
+}
+
+void sp_env_wipe_secrets(char *const *envp)
+{
+	size_t i;
+
+	for (i = 0; envp != NULL && envp[i] != NULL; i++) {
+		size_t len = name_len(envp[i]);
+		if (len > 0 && (name_is(envp[i], len, "SECRETPACK_KEY") ||
+		    name_is(envp[i], len, "SECRETPACK_PASSPHRASE")))
+			explicit_bzero(envp[i] + len + 1, strlen(envp[i] + len + 1));
+	}
+}
+
+static int fds_add(sp_fdset *s, int fd, size_t *cap)
+{
+	if (s->n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		int *p = realloc(s->fd, c * sizeof *p);
+		if (p == NULL)
+			return SP_ERR_NOMEM;
+		s->fd = p;
+		*cap = c;
+	}
+	s->fd[s->n++] = fd;
+	return SP_OK;
+}
+
+/* Calls fn for every open descriptor above 2, from /proc/self/fd or by probing. */
+static int each_fd(int (*fn)(int fd, void *ctx), void *ctx)
+{
+	struct rlimit rl;
+	struct dirent *de;
+	DIR *d;
+	int dfd, err = SP_OK, fd, max = FD_SCAN_MAX;
+
+	dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0 && (d = fdopendir(dfd)) != NULL) {
+		while (err == SP_OK && (de = readdir(d)) != NULL) {
+			char *end;
+			long v = strtol(de->d_name, &end, 10);
+			if (*end != '\0' || end == de->d_name || v <= 2 || v == dfd)
+				continue;
+			err = fn((int)v, ctx);
+		}
+		closedir(d);
+		return err;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
+		max = (int)rl.rlim_cur;
+	for (fd = 3; err == SP_OK && fd < max; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			err = fn(fd, ctx);
+	return err;
+}
+
+typedef struct {
+	sp_fdset *s;
+	size_t cap;
+} snap_ctx;
+
+static int snap_one(int fd, void *ctx)
+{
+	snap_ctx *c = ctx;
+	return fds_add(c->s, fd, &c->cap);
+}
+
+int sp_fds_snapshot(sp_fdset *s)
+{
+	snap_ctx c = { s, 0 };
+	int err;
+
+	s->fd = NULL;
+	s->n = 0;
+	err = each_fd(snap_one, &c);
+	if (err != SP_OK)
+		sp_fds_free(s);
+	return err;
+}
+
+void sp_fds_forget(sp_fdset *s, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->fd[i] == fd)
+			s->fd[i] = -1;
+}
+
+static int cloexec_one(int fd, void *ctx)
+{
+	const sp_fdset *keep = ctx;
+	size_t i;
+	int flags;
+
+	for (i = 0; keep != NULL && i < keep->n; i++)
+		if (keep->fd[i] == fd)
+			return SP_OK;
+	flags = fcntl(fd, F_GETFD);
+	if (flags < 0)
+		return errno == EBADF ? SP_OK : SP_ERR_IO;
+	if (!(flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0)
+		return SP_ERR_IO;
+	return SP_OK;
+}
+
+int sp_fds_cloexec_others(const sp_fdset *keep)
+{
+	return each_fd(cloexec_one, (void *)(uintptr_t)keep);
+}
+
+void sp_fds_free(sp_fdset *s)
+{
+	free(s->fd);
+	s->fd = NULL;
+	s->n = 0;
+}
+
+static int is_exec_file(const char *p, int *seen_noexec)
+{
+	struct stat st;
+
+	if (stat(p, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (access(p, X_OK) == 0)
+		return 1;
+	*seen_noexec = 1;
+	return 0;
+}
+
+int sp_exec_find(const char *cmd, const char *path, char *out, size_t cap)
+{
+	size_t cl = strlen(cmd);
+	const char *p;
+	int seen_noexec = 0;
+
+	if (cl == 0)
+		return SP_ERR_NOT_FOUND;
+	if (strchr(cmd, '/') != NULL) {
+		if (cl >= cap)
+			return SP_ERR_LIMIT;
+		memcpy(out, cmd, cl + 1);
+		return SP_OK;
+	}
+	if (path == NULL)
+		path = SP_DEFAULT_PATH;
+	for (p = path;; p++) {
+		size_t dl = strcspn(p, ":");
+		if (dl == 0) {
+			if (cl >= cap)
+				return SP_ERR_LIMIT;
+			memcpy(out, cmd, cl + 1);
+		} else {
+			if (dl + 1 + cl >= cap)
+				return SP_ERR_LIMIT;
+			memcpy(out, p, dl);
+			out[dl] = '/';
+			memcpy(out + dl + 1, cmd, cl + 1);
+		}
+		if (is_exec_file(out, &seen_noexec))
+			return SP_OK;
+		p += dl;
+		if (*p == '\0')
+			break;
+	}
+	out[0] = '\0';
+	return seen_noexec ? SP_ERR_PERM : SP_ERR_NOT_FOUND;
+}
+
+void sp_exec_run(const char *path, char *const argv[], char *const envp[])
+{
+	char *sh_argv[ARGV_MAX + 2];
+	size_t n;
+
+	execve(path, argv, envp);
+	if (errno != ENOEXEC)
+		return;
+	/* A script without "#!": as execvp does, let the shell run it. */
+	for (n = 0; argv[n] != NULL; n++)
+		if (n >= ARGV_MAX) {
+			errno = E2BIG;
+			return;
+		}
+	sh_argv[0] = (char *)(uintptr_t)"sh";
+	sh_argv[1] = (char *)(uintptr_t)path;
+	memcpy(sh_argv + 2, argv + (n > 0 ? 1 : 0), (n > 0 ? n : 1) * sizeof *sh_argv);
+	execve("/bin/sh", sh_argv, envp);
+	errno = ENOEXEC;
+}
+
+int sp_exec_status(int errno_value)
+{
+	return errno_value == ENOENT || errno_value == ENOTDIR ? 127 : 126;
+}
+
+static void forwarded_set(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(set, forwarded[i]);
+	sigaddset(set, SIGCHLD);
+}
+
+/* In the child: own process group, the terminal if there is one, the parent's old signal state. */
+static void child_setup(const sp_init *in)
+{
+	if (setpgid(0, 0) == 0 && isatty(STDIN_FILENO))
+		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
+	(void)sigaction(SIGTTIN, &in->old_ttin, NULL);
+	(void)sigaction(SIGTTOU, &in->old_ttou, NULL);
+	(void)sigprocmask(SIG_SETMASK, &in->old_mask, NULL);
+}
+
+int sp_init_spawn(sp_init *in, sp_child_fn fn, void *ctx)
+{
+	struct sigaction ign;
+	sigset_t set;
+
+	memset(in, 0, sizeof *in);
+	in->child = -1;
+	/* Orphans of the app get re-parented to us when we are not PID 1 ourselves. */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	forwarded_set(&set);
+	if (sigprocmask(SIG_BLOCK, &set, &in->old_mask) != 0)
+		return SP_ERR_IO;
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	(void)sigaction(SIGTTIN, &ign, &in->old_ttin);
+	(void)sigaction(SIGTTOU, &ign, &in->old_ttou);
+	in->child = fork();
+	if (in->child < 0) {
+		(void)sigaction(SIGTTIN, &in->old_ttin, NULL);
+		(void)sigaction(SIGTTOU, &in->old_ttou, NULL);
+		(void)sigprocmask(SIG_SETMASK, &in->old_mask, NULL);
+		return SP_ERR_IO;
+	}
+	if (in->child == 0) {
+		child_setup(in);
+		_exit(fn(ctx));
+	}
+	return SP_OK;
+}
+
+static int exit_code(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 1;
+}
+
+/* Reaps whatever has exited; sets *done and *status when the app is among them. */
+static void reap(pid_t child, int *done, int *status)
+{
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid == child) {
+			*done = 1;
+			*status = exit_code(st);
+		}
+	}
+}
+
+int sp_init_wait(sp_init *in, int *status)
+{
+	struct timespec tick = { 1, 0 };
+	sigset_t set;
+	int done = 0;
+
+	*status = 1;
+	if (in->child <= 0)
+		return SP_ERR_ARG;
+	forwarded_set(&set);
+	while (!done) {
+		siginfo_t si;
+		int sig = sigtimedwait(&set, &si, &tick);
+		if (sig < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+		if (sig > 0 && sig != SIGCHLD)
+			(void)kill(in->child, sig);
+		reap(in->child, &done, status);
+	}
+	(void)sigaction(SIGTTIN, &in->old_ttin, NULL);
+	(void)sigaction(SIGTTOU, &in->old_ttou, NULL);
+	(void)sigprocmask(SIG_SETMASK, &in->old_mask, NULL);
+	return done ? SP_OK : SP_ERR_IO;
+}
