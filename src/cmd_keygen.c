@@ -73,12 +73,14 @@ int cmd_keygen(int argc, char **argv)
 	const char *out = NULL;
 	int protect = 0, c, err, rc = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "+o:ph", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:o:ph", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'p': protect = 1; break;
 		case 'h': fputs(keygen_usage, stdout); return EXIT_OK;
-		default: return sp_usage_error("keygen", "bad option");
+		case ':': return sp_usage_error("keygen", "option %s needs a value", argv[optind - 1]);
+		default: return sp_usage_error("keygen", "unknown option %s", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

@@ -231,7 +231,8 @@ int cmd_open(int argc, char **argv)
 		goto out;
 	}
 	if ((err = sp_vault_commit(st.v)) != SP_OK) {
-		rc = sp_fail_path("open", dir, err);
+		rc = err == SP_ERR_UNSAFE_PATH ? sp_fail("open: %s: %s", dir, sp_err_str(err))
+					       : sp_fail_path("open", dir, err);
 		goto out;
 	}
 	rc = EXIT_OK;

@@ -221,12 +221,18 @@ static int add_arg(struct seal *s, const char *arg)
 	return add_input(s, name, arg, NULL);
 }
 
+static int too_many(size_t n, int passphrase)
+{
+	return sp_fail("%s: %zu recipients%s: a bundle holds at most %d (a passphrase counts as one): "
+	    "split the bundle", VERB, n, passphrase ? " and a passphrase" : "", SP_STANZAS_MAX);
+}
+
 static int add_recipient_text(struct seal *s, const char *text, size_t len, const char *where)
 {
 	unsigned char (*np)[32];
 
 	if (s->n_pks >= SP_STANZAS_MAX)
-		return sp_fail("%s: more than %d recipients: split the bundle", VERB, SP_STANZAS_MAX - 1);
+		return too_many(s->n_pks + 1, 0);
 	if ((np = realloc(s->pks, (s->n_pks + 1) * sizeof *np)) == NULL)
 		return sp_fail_err(VERB, SP_ERR_NOMEM);
 	s->pks = np;
@@ -255,7 +261,7 @@ static int add_recipients_file(struct seal *s, const char *path)
 	}
 	if (s->n_pks + n > SP_STANZAS_MAX) {
 		free(pks);
-		return sp_fail("%s: more than %d recipients: split the bundle", VERB, SP_STANZAS_MAX - 1);
+		return too_many(s->n_pks + n, 0);
 	}
 	if ((np = realloc(s->pks, (s->n_pks + n) * sizeof *np)) == NULL) {
 		free(pks);
@@ -380,7 +386,7 @@ static int check_entries(struct seal *s, sp_entry *list)
 	return EXIT_OK;
 }
 
-static int stream_inputs(struct seal *s, sp_sealer *sealer)
+static int stream_inputs(struct seal *s, sp_sealer *sealer, const char *out)
 {
 	unsigned char *buf;
 	int rc = EXIT_FAIL, err;
@@ -413,7 +419,7 @@ static int stream_inputs(struct seal *s, sp_sealer *sealer)
 			}
 			if ((err = sp_seal_write(sealer, buf, (size_t)r)) != SP_OK) {
 				close(fd);
-				rc = sp_fail_err(VERB, err);
+				rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
 				goto out;
 			}
 			left -= (uint64_t)r;
@@ -450,6 +456,8 @@ int cmd_seal(int argc, char **argv)
 	size_t plen = 0, alen = 0;
 	const char *out = NULL, *ctx_flag = NULL;
 	uint64_t expires = 0;
+	char where[64];
+	size_t n_r = 0;
 	int c, err, rc = EXIT_FAIL, passphrase = 0, armor = 0;
 
 	memset(&s, 0, sizeof s);
@@ -459,7 +467,8 @@ int cmd_seal(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":r:R:pc:e:ao:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (add_recipient_text(&s, optarg, strlen(optarg), optarg) != EXIT_OK)
+			snprintf(where, sizeof where, "%zu given with -r", ++n_r);
+			if (add_recipient_text(&s, optarg, strlen(optarg), where) != EXIT_OK)
 				goto done;
 			break;
 		case 'R':
@@ -489,6 +498,10 @@ int cmd_seal(int argc, char **argv)
 			goto done;
 	if (s.n_pks == 0 && !passphrase) {
 		rc = sp_usage_error(VERB, "no recipient: pass -r, -R, -p or recipients in the manifest");
+		goto done;
+	}
+	if (s.n_pks + (passphrase ? 1 : 0) > SP_STANZAS_MAX) {
+		rc = too_many(s.n_pks, passphrase);
 		goto done;
 	}
 	if (ctx_flag != NULL) {
@@ -546,7 +559,7 @@ int cmd_seal(int argc, char **argv)
 		rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
 		goto done;
 	}
-	if (stream_inputs(&s, sealer) != EXIT_OK)
+	if (stream_inputs(&s, sealer, out) != EXIT_OK)
 		goto done;
 	if ((err = sp_seal_finish(sealer)) != SP_OK) {
 		rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);

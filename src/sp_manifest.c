@@ -182,7 +182,8 @@ static int bundle_key(parser *ps, const char *name, const char *v)
 		    resolve(ps->base_dir, v));
 	} else if (strcmp(name, "recipient") == 0) {
 		if ((err = sp_recipient_decode(pk, v, strlen(v))) != SP_OK)
-			return fail(ps, ps->line, "bad recipient '%s': %s", show(v).s, sp_err_str(err));
+			/* Never quote it: it may be a secret key pasted in the wrong place. */
+			return fail(ps, ps->line, "bad recipient: %s", sp_err_str(err));
 		return push_string(ps, &m->recipients, &m->n_recipients, copy(v));
 	} else {
 		return fail(ps, ps->line, "unknown key '%s' in [bundle]", show(name).s);

@@ -18,17 +18,18 @@ run_suite() { # name, command...
 	"$@" >"$out" 2>&1
 	rc=$?
 	p=$(grep -cE '^ok ' "$out")
-	f=$(grep -cE '^not ok ' "$out")
-	s=$(grep -cE '^ok .*# ?(SKIP|skip)' "$out")
+	f=$(grep -E '^not ok ' "$out" | grep -cvE '# ?(SKIP|skip)')
+	s=$(grep -cE '^(not )?ok .*# ?(SKIP|skip)' "$out")
+	p=$((p + $(grep -cE '^not ok .*# ?(SKIP|skip)' "$out")))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - $name exited $rc without reporting a failure" >>"$out"; fi
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - $name ran no test" >>"$out"; fi
 	pass=$((pass + p - s)); fail=$((fail + f)); skip=$((skip + s))
 	if [ "$f" -gt 0 ]; then
 		echo "FAIL $name ($p ok, $f not ok)"
-		grep -E '^not ok |^#' "$out" | head -40 | sed 's/^/    /'
+		grep -E '^not ok |^# ' "$out" | grep -vE '# ?(SKIP|skip)' | head -40 | sed 's/^/    /'
 	else
 		echo "ok   $name ($p)"
-		grep -E '^ok .*# ?(SKIP|skip)' "$out" | sed 's/^/    /'
+		grep -E '^(not )?ok .*# ?(SKIP|skip)' "$out" | sed 's/^/    /'
 	fi
 }
 
@@ -40,7 +41,7 @@ for t in "$here"/cli/t_*.sh; do
 	[ -f "$t" ] || continue
 	run_suite "cli/$(basename "$t" .sh)" sh "$t"
 done
-for t in "$here"/oci/t_*.sh "$here"/extra/t_*.sh; do
+for t in "$here"/oci/t_*.sh "$here"/fuzz/t_*.sh; do
 	[ -f "$t" ] || continue
 	run_suite "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" sh "$t"
 done

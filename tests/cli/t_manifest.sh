@@ -214,7 +214,7 @@ expires = soon
 file = s.txt
 EOF
 typo=$(printf '%s' "$R1" | awk '{ c = substr($0, 20, 1); r = (c == "q") ? "p" : "q"; print substr($0, 1, 19) r substr($0, 21) }')
-badm bad-recipient 2 "bad recipient .*checksum" <<EOF
+badm bad-recipient 2 "bad recipient.*checksum" <<EOF
 [bundle]
 recipient = $typo
 [secret db]

@@ -93,13 +93,13 @@ done
 head -n 16 "$T/many.pub" >"$T/16.pub"
 check "16 recipients" "$SP" seal -R "$T/16.pub" -o "$T/16.spk" "$T/in/db_password"
 is "the 16th recipient opens" "s3cret-db-password" "$("$SP" cat -i "$T/many16" "$T/16.spk" db_password 2>&1)"
-refuse "17 recipients: refused, naming the limit" "more than 16 recipients" code 1 "$SP" seal -R "$T/many.pub" -o "$T/out/17.spk" "$T/in/db_password"
+refuse "17 recipients: refused, naming the limit" "17 recipients: a bundle holds at most 16" code 1 "$SP" seal -R "$T/many.pub" -o "$T/out/17.spk" "$T/in/db_password"
 # shellcheck disable=SC2046
 set -- $(cat "$T/many.pub")
 args=
 for r; do args="$args -r $r"; done
 # shellcheck disable=SC2086
-refuse "17 -r: refused, naming the limit" "more than 16 recipients" code 1 "$SP" seal $args -o "$T/out/17.spk" "$T/in/db_password"
+refuse "17 -r: refused, naming the limit" "17 recipients: a bundle holds at most 16" code 1 "$SP" seal $args -o "$T/out/17.spk" "$T/in/db_password"
 refuse "16 recipients and a passphrase: refused, naming the limit" "16 recipients" code 1 \
 	env SECRETPACK_PASSPHRASE=pw "$SP" seal -p -R "$T/16.pub" -o "$T/out/17.spk" "$T/in/db_password"
 
