@@ -276,7 +276,7 @@ static const bad_case bad_cases[] = {
 	{ "[bundle]\nexpires = soon\n", 2, "bad expires 'soon'" },
 	{ "[bundle]\nrecipient = spkpub1aaaqeayeaudaocajbifqydiob4ibceqtcqkrmfyydenbwha5dypygeeaob\n", 2,
 	  "key checksum mismatch" },
-	{ "[bundle]\nrecipient = keys/prod.pub\n", 2, "bad recipient 'keys/prod.pub': not a valid key" },
+	{ "[bundle]\nrecipient = keys/prod.pub\n", 2, "bad recipient: not a valid key" },
 	/* syntax */
 	{ "[bundle]\ncontext = a\njust words\n", 3, "expected 'key = value'" },
 	{ "[secret a]\ngarbage\nfiel = x\n", 2, "expected 'key = value'" },
