@@ -11,6 +11,7 @@ case $SP in /*) ;; *) SP=$(pwd)/$SP ;; esac
 if [ "$(id -u)" = 0 ] && [ -z "${SP_DEMO_PRIVATE:-}" ] && unshare -m true 2>/dev/null; then
 	SP_DEMO_PRIVATE=1 exec unshare -m sh "$0" "$SP"
 fi
+APPSH=$(cd "$(dirname "$0")/app" && pwd)/show-secrets.sh
 EX=$(cd "$(dirname "$0")/example" && pwd) || { echo "demo: contrib/example is missing" >&2; exit 1; }
 unset SECRETPACK_KEY SECRETPACK_KEY_FILE SECRETPACK_PASSPHRASE SECRETPACK_PASSPHRASE_FILE
 W=$(mktemp -d "${TMPDIR:-/tmp}/secretpack-demo.XXXXXX") || exit 1
@@ -109,9 +110,37 @@ say "The folder is 0700; each secret has the mode from the manifest (0400 unless
 	"db_password is 0440. open leaves files owned by you; 'secretpack run --user app' gives them" \
 	"to the app's user, with owner= from the manifest."
 
-# ---- `secretpack run` step: goes here ------------------------------------------------------
-# The runtime shim (`secretpack run --user app -- COMMAND`) joins the tour at this point:
-# secrets into a tmpfs, privileges dropped, the app exec'd. Add it as the next `step`.
+# ---- `secretpack run`: what the container's ENTRYPOINT does ------------------------------------
+step "Start an app the way a container's ENTRYPOINT would: secretpack run"
+cp "$APPSH" "$W/app.sh" && chmod 755 "$W/app.sh" || die "no contrib/app"
+if [ -n "${SP_DEMO_PRIVATE:-}" ]; then
+	say "In this private mount namespace the image's /etc/passwd gets an 'app' user (uid 1000)," \
+		"as a Dockerfile's useradd would. $W/run is on disk: the shim mounts a tmpfs over it."
+	printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:demo app:/home/app:/bin/sh\n' >"$W/passwd"
+	printf 'root:x:0:\napp:x:1000:\n' >"$W/group"
+	mount --bind "$W/passwd" /etc/passwd && mount --bind "$W/group" /etc/group || die "cannot bind /etc/passwd"
+	chmod 711 "$W" && mkdir -m 0755 "$W/run" || die "cannot prepare $W/run"
+	RUNDIR=$W/run
+	USEROPT="--user app"
+else
+	say "Skipped when not root: the example gives db_password to app:app, and only root can switch" \
+		"users and hand files over. Run 'make demo' as root (or in a container) to see this step."
+	printf '\n==> Done. Next: contrib/Dockerfile and contrib/compose.yaml run the same bundle in a container.\n'
+	exit 0
+fi
+printf '    $ SECRETPACK_KEY_FILE=demo.key secretpack run --bundle app.spk --dir %s \\\n' "$RUNDIR"
+printf '          --context shop@demo %s -- app.sh\n' "$USEROPT"
+# shellcheck disable=SC2086
+SECRETPACK_KEY_FILE=$W/demo.key SECRETS_DIR=$RUNDIR KEY_PATHS=$W/demo.key \
+	"$SP" run --bundle app.spk --dir "$RUNDIR" --context shop@demo $USEROPT -- "$W/app.sh" \
+	>"$W/.out" 2>&1
+r=$?
+sed 's/^/      /' "$W/.out"
+[ $r -eq 0 ] || die "run failed"
+grep -q 'LEAKED\|READABLE' "$W/.out" && die "the app could see something it should not"
+say "The app ran as its own user with its secrets in a RAM-backed folder only it can read, and" \
+	"neither the key nor any SECRETPACK_* variable in its environment."
+[ -z "${SP_DEMO_PRIVATE:-}" ] || umount "$RUNDIR" 2>/dev/null
 # ---- end of the `secretpack run` step ------------------------------------------------------
 
 printf '\n==> Done. Next: contrib/Dockerfile and contrib/compose.yaml run the same bundle in a container.\n'
