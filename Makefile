@@ -103,11 +103,11 @@ deps-test:
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 check-asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-asan STATIC=0 CFLAGS="$(ASAN_FLAGS)" \
-	  LDFLAGS="-fsanitize=address,undefined" SECRETPACK_BIN=build-asan/secretpack.unstripped check-sanitized
+	  LDFLAGS="-fsanitize=address,undefined" SP_SANITIZED_BIN=build-asan/secretpack.unstripped check-sanitized
 
 check-sanitized: $(BUILD)/secretpack.unstripped unit
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:exitcode=99 \
-	  SECRETPACK=$(CURDIR)/$(SECRETPACK_BIN) BUILD=$(CURDIR)/$(BUILD) tests/run.sh
+	  SECRETPACK=$(CURDIR)/$(SP_SANITIZED_BIN) BUILD=$(CURDIR)/$(BUILD) tests/run.sh
 
 check-valgrind: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-vg STATIC=0 build-vg/secretpack.unstripped

@@ -57,7 +57,7 @@ printf 'x' >"$T/in/s"
 if ! command -v strace >/dev/null 2>&1; then
 	skip "a passphrase seal runs Argon2 in threads" "strace is not installed"
 else
-	SECRETPACK_PASSPHRASE='thread count' strace -f -e trace=clone,clone3 -o "$T/strace" \
+	ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 SECRETPACK_PASSPHRASE='thread count' strace -f -e trace=clone,clone3 -o "$T/strace" \
 		"$SP" seal -p -o "$T/p.spk" "$T/in/s" >"$T/.out" 2>"$T/.err"
 	is "seal -p under strace: exit 0" 0 $?
 	threads=$(tasks "$T/strace")
@@ -66,7 +66,7 @@ else
 	"$SP" inspect "$T/p.spk" 2>&1 | grep -q 'p=4)' && ok "the bundle records p=4" || notok "the bundle records p=4"
 	is "the threaded derivation opens what it sealed" x \
 		"$(SECRETPACK_PASSPHRASE='thread count' "$SP" cat -p "$T/p.spk" s 2>&1)"
-	SECRETPACK_PASSPHRASE='thread count' strace -f -e trace=clone,clone3 -o "$T/strace2" \
+	ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 SECRETPACK_PASSPHRASE='thread count' strace -f -e trace=clone,clone3 -o "$T/strace2" \
 		"$SP" cat -p "$T/p.spk" s >/dev/null 2>&1
 	threads=$(tasks "$T/strace2")
 	[ "$threads" -ge 3 ] && ok "opening by passphrase runs threads too ($threads)" ||
