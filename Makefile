@@ -86,6 +86,7 @@ check: deps-test
 	@$(MAKE) --no-print-directory check-run
 
 check-run: secretpack unit
+	@tests/lint/lint.sh warnings
 	@SECRETPACK=$(CURDIR)/secretpack BUILD=$(CURDIR)/$(BUILD) tests/run.sh
 
 demo: deps
@@ -113,6 +114,9 @@ check-valgrind: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-vg STATIC=0 build-vg/secretpack.unstripped
 	@SP_REAL=$(CURDIR)/build-vg/secretpack.unstripped SECRETPACK=$(CURDIR)/tests/valgrind.sh \
 	  BUILD=$(CURDIR)/build-vg TESTS=cli/ tests/run.sh
+
+lint: deps-test
+	@tests/lint/lint.sh
 
 install: secretpack
 	install -D -m 0755 secretpack $(DESTDIR)$(PREFIX)/bin/secretpack

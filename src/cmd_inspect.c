@@ -117,6 +117,7 @@ int cmd_inspect(int argc, char **argv)
 	sp_bundle_info info;
 	sp_source *src = NULL;
 	sp_opener *o = NULL;
+	const char *key, *key_file;
 	size_t n = 0;
 	int rc, err, json = 0, keyed;
 
@@ -125,9 +126,10 @@ int cmd_inspect(int argc, char **argv)
 	if (optind + 1 != argc)
 		return sp_usage_error("inspect", "expected one bundle");
 	req.bundle = argv[optind];
-	keyed = req.identity != NULL || req.passphrase ||
-	    (getenv("SECRETPACK_KEY") && *getenv("SECRETPACK_KEY")) ||
-	    (getenv("SECRETPACK_KEY_FILE") && *getenv("SECRETPACK_KEY_FILE"));
+	key = getenv("SECRETPACK_KEY");
+	key_file = getenv("SECRETPACK_KEY_FILE");
+	keyed = req.identity != NULL || req.passphrase || (key != NULL && *key) ||
+	    (key_file != NULL && *key_file);
 	if (keyed) {
 		if ((rc = sp_cli_unlock(&req, &src, &o)) != EXIT_OK)
 			return rc;
@@ -151,6 +153,7 @@ int cmd_inspect(int argc, char **argv)
 	}
 	sp_open_info(o, &info);
 	show(req.bundle, &info, entries, n, keyed, json);
+	/* cppcheck-suppress redundantAssignment ; EXIT_FAIL above keeps every goto out fail-closed */
 	rc = fflush(stdout) == 0 ? EXIT_OK : sp_fail_path("inspect", "stdout", SP_ERR_IO);
 out:
 	sp_open_free(o);

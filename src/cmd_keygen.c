@@ -78,7 +78,7 @@ int cmd_keygen(int argc, char **argv)
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'p': protect = 1; break;
-		case 'h': fputs(keygen_usage, stdout); return EXIT_OK;
+		case 'h': (void)fputs(keygen_usage, stdout); return EXIT_OK;
 		case ':': return sp_usage_error("keygen", "option %s needs a value", argv[optind - 1]);
 		default: return sp_usage_error("keygen", "unknown option %s", argv[optind - 1]);
 		}
@@ -126,7 +126,7 @@ int cmd_pubkey(int argc, char **argv)
 	int err = SP_OK;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		fputs(pubkey_usage, stdout);
+		(void)fputs(pubkey_usage, stdout);
 		return EXIT_OK;
 	}
 	if (argc != 2)

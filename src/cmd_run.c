@@ -32,8 +32,6 @@
 #define KEY_MAX (1u << 20)
 #define TMPFS_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
-extern char **environ;
-
 static const char run_usage[] =
 	"usage: secretpack run [--bundle PATH]... [--dir DIR] [--user USER[:GROUP]] [--context TEXT]\n"
 	"                      [--init] [--keep-env NAME]... [--allow-disk] [--allow-new-privs]\n"
@@ -154,7 +152,7 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		case O_DISK: o->allow_disk = 1; break;
 		case O_NNP: o->allow_new_privs = 1; break;
 		case O_UNLINK: o->unlink_key = 1; break;
-		case 'h': fputs(run_usage, stdout); return -1;
+		case 'h': (void)fputs(run_usage, stdout); return -1;
 		case ':': return sp_usage_error("run", "option %s needs a value", argv[optind - 1]);
 		default: return sp_usage_error("run", "unknown option %s", argv[optind - 1]);
 		}
@@ -248,9 +246,8 @@ static int is_set(const char *var)
 	return v != NULL && *v;
 }
 
-static int key_from_fd(struct run *r)
+static int key_from_fd(struct run *r, const char *s)
 {
-	const char *s = getenv("SECRETPACK_KEY_FD");
 	unsigned char *text = NULL;
 	size_t len = 0, bad = 0;
 	char *end;
@@ -295,6 +292,7 @@ static int load_key(struct run *r)
 	int have_key = is_set("SECRETPACK_KEY") || is_set("SECRETPACK_KEY_FILE") ||
 	    is_set("SECRETPACK_KEY_FD");
 	int have_pass = is_set("SECRETPACK_PASSPHRASE") || is_set("SECRETPACK_PASSPHRASE_FILE");
+	const char *key_file, *key_fd;
 	int err;
 
 	if (!have_key && !have_pass)
@@ -303,10 +301,11 @@ static int load_key(struct run *r)
 	if (is_set("SECRETPACK_KEY") || is_set("SECRETPACK_KEY_FILE")) {
 		if (sp_cli_identities("run", NULL, &r->ids) != EXIT_OK)
 			return EXIT_FAIL;
-		if (r->o.unlink_key && !is_set("SECRETPACK_KEY") && is_set("SECRETPACK_KEY_FILE"))
-			unlink_key(getenv("SECRETPACK_KEY_FILE"));
-	} else if (is_set("SECRETPACK_KEY_FD")) {
-		if (key_from_fd(r) != EXIT_OK)
+		key_file = getenv("SECRETPACK_KEY_FILE");
+		if (r->o.unlink_key && !is_set("SECRETPACK_KEY") && key_file != NULL && *key_file)
+			unlink_key(key_file);
+	} else if ((key_fd = getenv("SECRETPACK_KEY_FD")) != NULL && *key_fd) {
+		if (key_from_fd(r, key_fd) != EXIT_OK)
 			return EXIT_FAIL;
 	}
 	if (have_pass) {
@@ -333,10 +332,11 @@ static void fd_path(char *buf, size_t cap, int fd, const char *fallback)
 {
 	/* Through /proc/self/fd the kernel acts on the directory we opened, whatever the path
 	 * names by now; without /proc, the path is all there is. */
-	if (access("/proc/self/fd", F_OK) == 0)
-		snprintf(buf, cap, "/proc/self/fd/%d", fd);
-	else
-		snprintf(buf, cap, "%s", fallback);
+	int n = access("/proc/self/fd", F_OK) == 0 ? snprintf(buf, cap, "/proc/self/fd/%d", fd)
+	    : snprintf(buf, cap, "%s", fallback);
+
+	if (n < 0 || (size_t)n >= cap)
+		buf[0] = '\0'; /* never a cut path: mount and umount fail on "" */
 }
 
 static int open_dirfd(const char *dir)
@@ -352,17 +352,17 @@ static int fail_not_tmpfs(const char *dir)
 
 static int mount_tmpfs(struct run *r)
 {
-	char target[64], data[128];
+	char target[PATH_MAX], data[128];
 	unsigned long long size = (unsigned long long)r->o.n_bundles * SP_TOTAL_SIZE_MAX + (1u << 20);
 	int fd;
 
 	fd_path(target, sizeof target, r->dirfd, r->dir);
-	snprintf(data, sizeof data, "mode=0700,size=%llu,noswap", size);
+	(void)snprintf(data, sizeof data, "mode=0700,size=%llu,noswap", size);
 	if (mount("tmpfs", target, "tmpfs", TMPFS_FLAGS, data) != 0) {
 		if (errno != EINVAL)
 			return fail_not_tmpfs(r->dir);
 		/* Kernels before 6.4 know no noswap. */
-		snprintf(data, sizeof data, "mode=0700,size=%llu", size);
+		(void)snprintf(data, sizeof data, "mode=0700,size=%llu", size);
 		if (mount("tmpfs", target, "tmpfs", TMPFS_FLAGS, data) != 0)
 			return fail_not_tmpfs(r->dir);
 	}
@@ -632,7 +632,7 @@ out:
 
 static int finish_dir(struct run *r)
 {
-	char target[64];
+	char target[PATH_MAX];
 	int err;
 
 	if ((err = sp_vault_commit(r->v)) != SP_OK) {
@@ -670,8 +670,8 @@ static int build_env(struct run *r)
 			if (strcmp(r->entries[j].env, e->env) == 0)
 				return sp_fail("run: %s: entry %s: env %s is already set by entry %s",
 				    r->o.bundles[r->entry_bundle[i]], e->name, e->env, r->entries[j].name);
-		snprintf(path, sizeof path, "%s%s%s", r->dir, r->dir[strlen(r->dir) - 1] == '/' ? "" : "/",
-		    e->name);
+		(void)snprintf(path, sizeof path, "%s%s%s", r->dir,
+		    r->dir[strlen(r->dir) - 1] == '/' ? "" : "/", e->name);
 		err = sp_env_set(&r->env, e->env, path);
 	}
 	if (err != SP_OK)
@@ -728,7 +728,7 @@ static int child_main(void *ctx)
 
 static void remove_secrets(struct run *r)
 {
-	char target[64];
+	char target[PATH_MAX];
 	int err;
 
 	if (r->mounted) {
@@ -806,7 +806,7 @@ static int copy_environ(struct run *r)
 /* Leaves nothing behind after a failure before the app started. */
 static void undo(struct run *r)
 {
-	char target[64];
+	char target[PATH_MAX];
 
 	sp_vault_free(r->v);
 	r->v = NULL;

@@ -61,7 +61,7 @@ static int mem_write(void *ctx, const unsigned char *buf, size_t len)
 	struct membuf *m = ctx;
 	unsigned char *np;
 
-	if (len > SP_ARMOR_MAX || m->len + len > SP_ARMOR_MAX / 4 * 3)
+	if (len > SP_ARMOR_MAX || m->len + len > (size_t)SP_ARMOR_MAX / 4 * 3)
 		return SP_ERR_LIMIT;
 	if (m->len + len > m->cap) {
 		size_t ncap = (m->len + len) * 2;
@@ -81,7 +81,7 @@ static int add_input(struct seal *s, const char *name, const char *path, const s
 
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 16;
-		if (ncap > SP_ENTRIES_MAX * 2 || (in = realloc(s->in, ncap * sizeof *in)) == NULL)
+		if (ncap > (size_t)SP_ENTRIES_MAX * 2 || (in = realloc(s->in, ncap * sizeof *in)) == NULL)
 			return sp_fail_err(VERB, s->cap > SP_ENTRIES_MAX ? SP_ERR_LIMIT : SP_ERR_NOMEM);
 		s->in = in;
 		s->cap = ncap;
@@ -108,6 +108,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Adds every regular file below dir (path on disk) as prefix/relative-name, sorted. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is capped at SP_NAME_DEPTH_MAX */
 static int add_dir(struct seal *s, const char *dir, const char *prefix, int depth)
 {
 	DIR *d;
@@ -127,7 +128,7 @@ static int add_dir(struct seal *s, const char *dir, const char *prefix, int dept
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 32;
 			char **nn;
-			if (ncap > 4 * SP_ENTRIES_MAX) {
+			if (ncap > 4 * (size_t)SP_ENTRIES_MAX) {
 				rc = sp_fail("%s: %s: too many files (limit %d entries)", VERB, dir, SP_ENTRIES_MAX);
 				goto out;
 			}
@@ -290,7 +291,7 @@ static int add_manifest(struct seal *s, const char *path)
 		free(text);
 		return sp_fail("%s: %s: manifest contains a NUL byte", VERB, path);
 	}
-	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+	(void)snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
 	    slash ? path : ".");
 	err = sp_manifest_parse(&m, (const char *)text, dir, &line, why, sizeof why);
 	free(text);
@@ -309,7 +310,7 @@ static int add_manifest(struct seal *s, const char *path)
 		if (add_recipients_file(s, m.recipient_files[i]) != EXIT_OK)
 			goto out;
 	for (size_t i = 0; i < m.n_recipients; i++) {
-		snprintf(where, sizeof where, "in %s", path);
+		(void)snprintf(where, sizeof where, "in %s", path);
 		if (add_recipient_text(s, m.recipients[i], strlen(m.recipients[i]), where) != EXIT_OK)
 			goto out;
 	}
@@ -467,7 +468,7 @@ int cmd_seal(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":r:R:pc:e:ao:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			snprintf(where, sizeof where, "%zu given with -r", ++n_r);
+			(void)snprintf(where, sizeof where, "%zu given with -r", ++n_r);
 			if (add_recipient_text(&s, optarg, strlen(optarg), where) != EXIT_OK)
 				goto done;
 			break;
@@ -484,7 +485,7 @@ int cmd_seal(int argc, char **argv)
 			if (add_manifest(&s, optarg) != EXIT_OK)
 				goto done;
 			break;
-		case 'h': fputs(seal_usage, stdout); rc = EXIT_OK; goto done;
+		case 'h': (void)fputs(seal_usage, stdout); rc = EXIT_OK; goto done;
 		case ':': rc = sp_usage_error(VERB, "option %s needs a value", argv[optind - 1]); goto done;
 		default: rc = sp_usage_error(VERB, "unknown option %s", argv[optind - 1]); goto done;
 		}
@@ -510,7 +511,7 @@ int cmd_seal(int argc, char **argv)
 			    SP_CONTEXT_MAX);
 			goto done;
 		}
-		snprintf(s.context, sizeof s.context, "%s", ctx_flag);
+		(void)snprintf(s.context, sizeof s.context, "%s", ctx_flag);
 		s.has_context = 1;
 	}
 	if (s.expires == NULL && s.manifest_expires[0])

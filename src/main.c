@@ -35,15 +35,15 @@ int sp_fail(const char *fmt, ...)
 	int n = snprintf(line, sizeof line, "secretpack: ");
 
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	(void)vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
 	va_end(ap);
 	/* One line, whatever the message holds. */
 	for (char *p = line; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
 	strcat(line, "\n");
-	fputs(line, stderr);
-	fflush(stderr);
+	(void)fputs(line, stderr);
+	(void)fflush(stderr);
 	return EXIT_FAIL;
 }
 
@@ -87,9 +87,10 @@ int sp_cli_identities(const char *verb, const char *path, sp_identities *ids)
 	size_t bad = 0;
 	int err;
 
-	if (shown == NULL)
-		shown = getenv("SECRETPACK_KEY") && *getenv("SECRETPACK_KEY") ? "SECRETPACK_KEY"
-		    : getenv("SECRETPACK_KEY_FILE") ? getenv("SECRETPACK_KEY_FILE") : NULL;
+	if (shown == NULL) {
+		const char *key = getenv("SECRETPACK_KEY");
+		shown = key != NULL && *key ? "SECRETPACK_KEY" : getenv("SECRETPACK_KEY_FILE");
+	}
 	if (shown == NULL)
 		return sp_fail("%s: no identity: pass -i FILE or set SECRETPACK_KEY_FILE or SECRETPACK_KEY", verb);
 	err = sp_io_load_identities(ids, path, &bad);
@@ -110,7 +111,7 @@ int sp_usage_error(const char *verb, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	sp_fail("%s: %s: run 'secretpack %s -h' for usage", verb, msg, verb);
 	return EXIT_USAGE;
@@ -142,11 +143,11 @@ static const struct {
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs(usage, stderr);
+		(void)fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(usage, stdout);
+		(void)fputs(usage, stdout);
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {

@@ -458,7 +458,7 @@ static int parse_date(uint64_t *out, const char *s, size_t len)
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
 	    mi > 59 || sec > 59)
 		return SP_ERR_TIME;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600u + mi * 60u + sec;
+	*out = days_from_civil(y, mo, d) * 86400 + (uint64_t)h * 3600 + (uint64_t)mi * 60 + sec;
 	return SP_OK;
 }
 
@@ -512,6 +512,6 @@ int sp_time_format(char *out, size_t cap, uint64_t t)
 	if (t > TIME_MAX)
 		return SP_ERR_TIME;
 	civil_from_days(t / 86400, &y, &m, &d);
-	snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02uZ", y, m, d, s / 3600, s / 60 % 60, s % 60);
+	(void)snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02uZ", y, m, d, s / 3600, s / 60 % 60, s % 60);
 	return SP_OK;
 }

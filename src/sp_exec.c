@@ -61,7 +61,7 @@ int sp_env_keep_check(const char *name)
 
 static int push(sp_env *e, char *s)
 {
-	if (e->n + 1 >= e->cap) {
+	if (e->v == NULL || e->n + 1 >= e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 64;
 		char **v = realloc(e->v, cap * sizeof *v);
 		if (v == NULL)

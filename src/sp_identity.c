@@ -279,6 +279,7 @@ int sp_recipients_parse(unsigned char (**pks)[32], size_t *n, const char *text, 
 	if (*n > SIZE_MAX / sizeof *tmp - used)
 		goto out;
 	err = SP_ERR_NOMEM;
+	/* NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI): used == count > 0 here */
 	if ((grown = realloc(*pks, (*n + used) * sizeof *grown)) == NULL)
 		goto out;
 	memcpy(grown[*n], tmp, used * sizeof *tmp);

@@ -98,9 +98,10 @@ int sp_io_read_file(const char *path, size_t max, int secret, int private_only,
 	*len = 0;
 	if (!strcmp(path, "-"))
 		return sp_io_read_fd(STDIN_FILENO, max, secret, out, len);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+	/* O_NONBLOCK: a FIFO planted where a file is expected must not hang us; cleared below. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
 		return errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, &st) != 0 || fcntl(fd, F_SETFL, O_RDONLY) != 0) {
 		err = SP_ERR_IO;
 	} else if (!S_ISREG(st.st_mode)) {
 		err = SP_ERR_UNSAFE_PATH;
@@ -315,11 +316,11 @@ out:
 	return err;
 }
 
-int sp_outfile_write(void *ctx, const unsigned char *buf, size_t len)
+int sp_outfile_write(void *of, const unsigned char *buf, size_t len)
 {
-	sp_outfile *of = ctx;
+	const sp_outfile *f = of;
 
-	return sp_io_write_all(of->fd, buf, len);
+	return sp_io_write_all(f->fd, buf, len);
 }
 
 int sp_outfile_commit(sp_outfile *of)

@@ -50,7 +50,7 @@ static int fail(parser *ps, int line, const char *fmt, ...)
 	ps->err_line = line;
 	if (ps->msg != NULL && ps->cap > 0) {
 		va_start(ap, fmt);
-		vsnprintf(ps->msg, ps->cap, fmt, ap);
+		(void)vsnprintf(ps->msg, ps->cap, fmt, ap);
 		va_end(ap);
 	}
 	return ps->err;
@@ -98,9 +98,9 @@ static sect_shown sect_name(parser *ps)
 	sect_shown o;
 
 	if (ps->sect == SECT_BUNDLE)
-		snprintf(o.s, sizeof o.s, "[bundle]");
+		(void)snprintf(o.s, sizeof o.s, "[bundle]");
 	else
-		snprintf(o.s, sizeof o.s, "[secret %s]", show(cur_entry(ps)->meta.name).s);
+		(void)snprintf(o.s, sizeof o.s, "[secret %s]", show(cur_entry(ps)->meta.name).s);
 	return o;
 }
 
@@ -315,6 +315,12 @@ static int is_blank(int c)
 	return c == ' ' || c == '\t';
 }
 
+/* What inih's own trimming skips (isspace): a line it would see as indented must not reach it. */
+static int is_space(int c)
+{
+	return is_blank(c) || c == '\r' || c == '\v' || c == '\f';
+}
+
 /* s: a trimmed line starting with '['. */
 static int section(parser *ps, const char *s, size_t n)
 {
@@ -369,11 +375,11 @@ static char *reader(char *str, int num, void *stream)
 	n = nl != NULL ? (size_t)(nl - s) : strlen(s);
 	ps->cur = nl != NULL ? nl + 1 : s + n;
 	ps->line++;
-	while (n > 0 && (is_blank((unsigned char)*s) || *s == '\r')) {
+	while (n > 0 && is_space((unsigned char)*s)) {
 		s++;
 		n--;
 	}
-	while (n > 0 && (is_blank((unsigned char)s[n - 1]) || s[n - 1] == '\r'))
+	while (n > 0 && is_space((unsigned char)s[n - 1]))
 		n--;
 	if (n > 0 && s[0] == '[') {
 		if (section(ps, s, n) != SP_OK)

@@ -363,7 +363,8 @@ int sp_user_read_db(const char *path, char **text, size_t *len)
 
 	*text = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO planted as the file must be refused below, not wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? SP_OK : SP_ERR_IO;
 	if (fstat(fd, &st) != 0) {

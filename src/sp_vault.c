@@ -120,7 +120,7 @@ static int open_parent(int base, const char *name, sp_vault *v, int *out, const 
 {
 	char comp[SP_NAME_MAX + 1];
 	const char *c = name;
-	int fd = base, err = SP_OK;
+	int fd = base, err;
 
 	for (;;) {
 		size_t l = strcspn(c, "/");
@@ -189,7 +189,7 @@ static int make_stage(sp_vault *v)
 	for (i = 0; i < STAGE_TRIES; i++) {
 		unsigned char rnd[6];
 		randombytes_buf(rnd, sizeof rnd);
-		snprintf(v->stage, sizeof v->stage, "%s-stage-%02x%02x%02x%02x%02x%02x",
+		(void)snprintf(v->stage, sizeof v->stage, "%s-stage-%02x%02x%02x%02x%02x%02x",
 		    SP_RESERVED_PREFIX, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
 		if (mkdirat(v->dirfd, v->stage, 0700) == 0)
 			break;
@@ -651,7 +651,7 @@ static int remove_dirs(int dirfd, const char *name)
 	char *slash;
 	int err = SP_OK;
 
-	snprintf(path, sizeof path, "%s", name);
+	(void)snprintf(path, sizeof path, "%s", name);
 	while ((slash = strrchr(path, '/')) != NULL) {
 		int e;
 		*slash = '\0';
