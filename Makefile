@@ -47,7 +47,7 @@ endif
 DEBS_BUILD = gcc make pkg-config file libsodium-dev libargon2-dev libinih-dev
 DEBS_TEST = libcmocka-dev strace runc busybox-static clang valgrind cppcheck clang-tidy
 
-.PHONY: all check check-run check-sanitized demo demo-run deps deps-test unit clean install lint fuzz \
+.PHONY: all check check-run demo demo-run deps deps-test unit clean install lint fuzz \
         check-asan check-valgrind
 
 all: secretpack
@@ -85,9 +85,11 @@ unit: $(UNIT_BIN)
 check: deps-test
 	@$(MAKE) --no-print-directory check-run
 
+# make check: the static binary's suites, then the same suites against an ASan+UBSan build.
 check-run: secretpack unit
+	@$(MAKE) --no-print-directory $(ASAN_MAKE) build-asan/secretpack.unstripped unit
 	@tests/lint/lint.sh warnings
-	@SECRETPACK=$(CURDIR)/secretpack BUILD=$(CURDIR)/$(BUILD) tests/run.sh
+	@SECRETPACK=$(CURDIR)/secretpack BUILD=$(CURDIR)/$(BUILD) ASAN_BUILD=$(CURDIR)/build-asan tests/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
@@ -102,13 +104,12 @@ deps-test:
 
 # Issue-4 style checks: sanitizers, valgrind, static analysis, fuzzing.
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_MAKE = BUILD=build-asan STATIC=0 CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined"
+# Every suite (unit, command-level, OCI) against the ASan+UBSan build alone.
 check-asan: deps-test
-	@$(MAKE) --no-print-directory BUILD=build-asan STATIC=0 CFLAGS="$(ASAN_FLAGS)" \
-	  LDFLAGS="-fsanitize=address,undefined" SP_SANITIZED_BIN=build-asan/secretpack.unstripped check-sanitized
-
-check-sanitized: $(BUILD)/secretpack.unstripped unit
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:exitcode=99 \
-	  SECRETPACK=$(CURDIR)/$(SP_SANITIZED_BIN) BUILD=$(CURDIR)/$(BUILD) tests/run.sh
+	@$(MAKE) --no-print-directory $(ASAN_MAKE) build-asan/secretpack.unstripped unit
+	@ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99 \
+	  SECRETPACK=$(CURDIR)/build-asan/secretpack.unstripped BUILD=$(CURDIR)/build-asan tests/run.sh
 
 check-valgrind: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-vg STATIC=0 build-vg/secretpack.unstripped

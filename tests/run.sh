@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs every suite (unit tests, then command-level tests), counts TAP results,
 # and ends with one line "N passed, N failed". Exit 1 if anything failed or a suite crashed.
-# Env: SECRETPACK (binary), BUILD (build dir), TESTS (optional: only suites matching this pattern).
+# Env: SECRETPACK (binary), BUILD (build dir), TESTS (optional: only suites matching this pattern),
+# ASAN_BUILD (optional: a second build dir, ASan+UBSan, whose unit and command-level suites run
+# again after the first pass, counted in the same closing line).
 set -u
 : "${SECRETPACK:?}" "${BUILD:?}"
 export SECRETPACK BUILD
@@ -33,18 +35,30 @@ run_suite() { # name, command...
 	fi
 }
 
-for t in "$BUILD"/unit/test_*; do
-	[ -x "$t" ] || continue
-	CMOCKA_MESSAGE_OUTPUT=TAP run_suite "unit/$(basename "$t")" "$t"
-done
-for t in "$here"/cli/t_*.sh; do
-	[ -f "$t" ] || continue
-	run_suite "cli/$(basename "$t" .sh)" sh "$t"
-done
-for t in "$here"/oci/t_*.sh "$here"/fuzz/t_*.sh; do
-	[ -f "$t" ] || continue
-	run_suite "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" sh "$t"
-done
+run_all() { # prefix, with_extras
+	for t in "$BUILD"/unit/test_*; do
+		[ -x "$t" ] || continue
+		CMOCKA_MESSAGE_OUTPUT=TAP run_suite "$1unit/$(basename "$t")" "$t"
+	done
+	for t in "$here"/cli/t_*.sh; do
+		[ -f "$t" ] || continue
+		run_suite "$1cli/$(basename "$t" .sh)" sh "$t"
+	done
+	[ "$2" = 1 ] || return 0
+	for t in "$here"/oci/t_*.sh "$here"/fuzz/t_*.sh; do
+		[ -f "$t" ] || continue
+		run_suite "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" sh "$t"
+	done
+}
+
+run_all "" 1
+if [ -n "${ASAN_BUILD:-}" ]; then
+	# The same suites against the sanitizer build: any ASan/UBSan report exits 99 and fails.
+	SECRETPACK=$ASAN_BUILD/secretpack.unstripped BUILD=$ASAN_BUILD
+	ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99
+	export SECRETPACK BUILD ASAN_OPTIONS UBSAN_OPTIONS
+	run_all "asan/" 0
+fi
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
