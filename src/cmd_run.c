@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -287,6 +288,20 @@ static void unlink_key(const char *path)
 		sp_fail("run: warning: %s: cannot remove it (--unlink-key): %s", path, strerror(errno));
 }
 
+/* sodium_malloc locks key pages but carries on silently when it may not: say so, once. */
+static void warn_unlockable(void)
+{
+	unsigned char probe[64];
+
+	memset(probe, 0, sizeof probe);
+	if (mlock(probe, sizeof probe) != 0) {
+		(void)sp_fail("run: warning: memory locking refused (%s): key pages may reach swap; "
+		    "raise RLIMIT_MEMLOCK (docker run --ulimit memlock=1048576)", strerror(errno));
+		return;
+	}
+	(void)munlock(probe, sizeof probe);
+}
+
 static int load_key(struct run *r)
 {
 	int have_key = is_set("SECRETPACK_KEY") || is_set("SECRETPACK_KEY_FILE") ||
@@ -295,6 +310,8 @@ static int load_key(struct run *r)
 	const char *key_file, *key_fd;
 	int err;
 
+	if (have_key || have_pass)
+		warn_unlockable();
 	if (!have_key && !have_pass)
 		return sp_fail("run: no key: set SECRETPACK_KEY_FILE, SECRETPACK_KEY_FD or SECRETPACK_KEY "
 		    "(or SECRETPACK_PASSPHRASE_FILE for passphrase bundles)");
@@ -647,7 +664,7 @@ static int finish_dir(struct run *r)
 		return sp_fail("run: %s: %s", r->dir, strerror(errno));
 	if (r->mounted) {
 		fd_path(target, sizeof target, r->dirfd, r->dir);
-		if (mount(NULL, target, NULL, MS_REMOUNT | MS_RDONLY | TMPFS_FLAGS, NULL) != 0)
+		if (mount("tmpfs", target, "tmpfs", MS_REMOUNT | MS_RDONLY | TMPFS_FLAGS, NULL) != 0)
 			return sp_fail("run: %s: cannot remount it read-only: %s", r->dir, strerror(errno));
 	}
 	return EXIT_OK;
