@@ -79,6 +79,9 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) src/cli.h | $(BUILD)
 $(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJ) tests/unit/unit.h | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(CORE_OBJ) $(DYN_LIBS) -lcmocka
 
+# The fuzz regression test includes the harnesses.
+$(BUILD)/unit/test_fuzz_regress: $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
+
 unit: $(UNIT_BIN)
 
 # The README's two commands. Both install missing Debian packages first when run as root.
@@ -124,3 +127,6 @@ install: secretpack
 
 clean:
 	rm -rf build build-* secretpack
+
+# Fuzzing: fuzz-build and fuzz (FUZZ_SECONDS=N); make check runs each harness briefly.
+include tests/fuzz/fuzz.mk
