@@ -40,6 +40,9 @@ void sp_outfile_free(sp_outfile *of);
  * No terminal and no variable: SP_ERR_ARG. */
 int sp_io_passphrase(char **pass, size_t *len, const char *prompt, int confirm);
 
+/* An sp_pass_fn for encrypted identities: asks sp_io_passphrase and copies into buf. */
+int sp_io_identity_pass(void *ctx, char *buf, size_t cap, size_t *len);
+
 /* Identities from path (private_only enforced), or if path is NULL from SECRETPACK_KEY
  * (identity text) or SECRETPACK_KEY_FILE. Encrypted identities ask sp_io_passphrase. */
 int sp_io_load_identities(sp_identities *ids, const char *path, size_t *bad_line);

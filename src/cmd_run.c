@@ -222,25 +222,6 @@ static int load_user(struct run *r)
 
 /* ---- key ---- */
 
-static int ask_pass(void *ctx, char *buf, size_t cap, size_t *len)
-{
-	char *p = NULL;
-	size_t n = 0;
-	int err;
-
-	(void)ctx;
-	if ((err = sp_io_passphrase(&p, &n, "Passphrase for identity: ", 0)) != SP_OK)
-		return err;
-	if (n + 1 > cap) {
-		err = SP_ERR_LIMIT;
-	} else {
-		memcpy(buf, p, n + 1);
-		*len = n;
-	}
-	sp_io_free((unsigned char *)p, n, 1);
-	return err;
-}
-
 static int is_set(const char *var)
 {
 	const char *v = getenv(var);
@@ -264,7 +245,7 @@ static int key_from_fd(struct run *r, const char *s)
 	sp_fds_forget(&r->fds, (int)fd);
 	if (err != SP_OK)
 		return sp_fail_path("run", "SECRETPACK_KEY_FD", err);
-	err = sp_identities_parse(&r->ids, (const char *)text, len, ask_pass, NULL, &bad);
+	err = sp_identities_parse(&r->ids, (const char *)text, len, sp_io_identity_pass, NULL, &bad);
 	sp_io_free(text, len, 1);
 	if (err == SP_ERR_WRONG_PASS)
 		return sp_fail("run: SECRETPACK_KEY_FD: wrong passphrase for the encrypted identity");

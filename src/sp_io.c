@@ -475,7 +475,7 @@ out:
 
 /* ---- identities ---- */
 
-static int ask_identity_pass(void *ctx, char *buf, size_t cap, size_t *len)
+int sp_io_identity_pass(void *ctx, char *buf, size_t cap, size_t *len)
 {
 	char *p = NULL;
 	size_t n = 0;
@@ -503,14 +503,14 @@ int sp_io_load_identities(sp_identities *ids, const char *path, size_t *bad_line
 
 	*bad_line = 0;
 	if (path == NULL && (env = getenv("SECRETPACK_KEY")) != NULL && *env)
-		return sp_identities_parse(ids, env, strlen(env), ask_identity_pass, NULL, bad_line);
+		return sp_identities_parse(ids, env, strlen(env), sp_io_identity_pass, NULL, bad_line);
 	if (path == NULL && (env = getenv("SECRETPACK_KEY_FILE")) != NULL && *env)
 		path = env;
 	if (path == NULL)
 		return SP_ERR_ARG;
 	if ((err = sp_io_read_file(path, 1u << 20, 1, 1, &text, &len)) != SP_OK)
 		return err;
-	err = sp_identities_parse(ids, (const char *)text, len, ask_identity_pass, NULL, bad_line);
+	err = sp_identities_parse(ids, (const char *)text, len, sp_io_identity_pass, NULL, bad_line);
 	sp_io_free(text, len, 1);
 	return err;
 }
