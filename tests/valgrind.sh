@@ -3,7 +3,7 @@
 # The log goes to a file so the one-line stderr contract of the tests still holds; errors are copied
 # to $SP_VG_LOG (default /tmp/secretpack-valgrind.log) for the report.
 log=$(mktemp /tmp/spvg.XXXXXX)
-valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+valgrind --quiet --vgdb=no --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --track-fds=no --log-file="$log" "$SP_REAL" "$@"
 rc=$?
 if [ -s "$log" ]; then

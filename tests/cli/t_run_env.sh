@@ -52,15 +52,25 @@ ns 'tmpfs "$C/s"; /bin/sh -c "$FDCMD" >"$C/base"; exec 3<"$T/id"; unset SECRETPA
 	SECRETPACK_KEY_FD=3 "$SP" run --bundle "$B" --dir "$C/s" --user app -- /bin/sh -c "$FDCMD"' \
 	>"$T/.out" 2>"$T/.err"
 is "SECRETPACK_KEY_FD=3: exit 0" 0 $?
-is "SECRETPACK_KEY_FD=3: the app's descriptors are the parent's, without 3" "$(fdlist "$C/base")" \
-	"$(fdlist "$T/.out")"
+if [ -n "${SP_REAL:-}" ]; then
+	skip "SECRETPACK_KEY_FD=3: the app's descriptors are the parent's, without 3" \
+		"under valgrind, whose log descriptor stays open across the app's exec"
+else
+	is "SECRETPACK_KEY_FD=3: the app's descriptors are the parent's, without 3" "$(fdlist "$C/base")" \
+		"$(fdlist "$T/.out")"
+fi
 is "SECRETPACK_KEY_FD=3: baseline is sane (0 1 2 present)" 1 \
 	"$(case " $(fdlist "$C/base")" in *" 0 1 2 "*) echo 1 ;; *) echo 0 ;; esac)"
 
 ns 'tmpfs "$C/s"; /bin/sh -c "$FDCMD" >"$C/base"
 	"$SP" run --bundle "$B" --dir "$C/s" --user app -- /bin/sh -c "$FDCMD"' >"$T/.out" 2>"$T/.err"
-is "SECRETPACK_KEY_FILE: no descriptor of the shim leaks into the app" "$(fdlist "$C/base")" \
-	"$(fdlist "$T/.out")"
+if [ -n "${SP_REAL:-}" ]; then
+	skip "SECRETPACK_KEY_FILE: no descriptor of the shim leaks into the app" \
+		"under valgrind, whose log descriptor stays open across the app's exec"
+else
+	is "SECRETPACK_KEY_FILE: no descriptor of the shim leaks into the app" "$(fdlist "$C/base")" \
+		"$(fdlist "$T/.out")"
+fi
 
 # A key file readable by others is refused before anything is written.
 cp "$T/id" "$C/id644"; chmod 644 "$C/id644"
