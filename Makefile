@@ -116,8 +116,13 @@ check-asan: deps-test
 
 check-valgrind: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-vg STATIC=0 build-vg/secretpack.unstripped
-	@SP_REAL=$(CURDIR)/build-vg/secretpack.unstripped SECRETPACK=$(CURDIR)/tests/valgrind.sh \
-	  BUILD=$(CURDIR)/build-vg TESTS=cli/ tests/run.sh
+	@rm -rf build-vg/reports
+	@SP_VG_DIR=$(CURDIR)/build-vg/reports SP_REAL=$(CURDIR)/build-vg/secretpack.unstripped \
+	  SECRETPACK=$(CURDIR)/tests/valgrind.sh BUILD=$(CURDIR)/build-vg TESTS=cli/ tests/run.sh
+	@n=$$(find build-vg/reports -type f -size +0 | wc -l); \
+	  if [ "$$n" -ne 0 ]; then find build-vg/reports -type f -size +0 -exec cat {} +; \
+	  echo "secretpack: valgrind reported errors in $$n runs (build-vg/reports)" >&2; exit 1; fi; \
+	  echo "valgrind: $$(ls build-vg/reports | wc -l) runs of the binary, no memory error, no leak"
 
 lint: deps-test
 	@tests/lint/lint.sh

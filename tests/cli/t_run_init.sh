@@ -11,7 +11,9 @@ export B="$T/b.spk" BP="$T/pp.spk"
 SPEXE=$(readlink -f "$SP")
 
 # waitfor FILE: up to 5 s for FILE to appear.
-waitfor() { i=0; while [ ! -e "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; [ -e "$1" ]; }
+# (5 s; 120 s under valgrind, where the default Argon2id alone takes tens of seconds)
+WAITMAX=50; [ -n "${SP_REAL:-}" ] && WAITMAX=1200
+waitfor() { i=0; while [ ! -e "$1" ] && [ $i -lt $WAITMAX ]; do sleep 0.1; i=$((i + 1)); done; [ -e "$1" ]; }
 
 # bg SCRIPT: a namespace in the background whose PID 1 execs the shim; sets UPID (unshare) and
 # SPID (the shim, as seen from here).
@@ -49,11 +51,20 @@ EOF
 forward() {
 	if ! waitfor "$C/m/ran"; then notok "$1: app started"; kill -KILL $UPID; wait $UPID; return; fi
 	ok "$1: app started"
-	is "$1: the namespace's PID 1 is the shim" "$SPEXE" "$(readlink "/proc/$SPID/exe")"
+	if [ -n "${SP_REAL:-}" ]; then
+		is "$1: the namespace's PID 1 is the shim (under valgrind)" 1 "$(grep -c -F "$SP_REAL" "/proc/$SPID/cmdline")"
+	else
+		is "$1: the namespace's PID 1 is the shim" "$SPEXE" "$(readlink "/proc/$SPID/exe")"
+	fi
 	is "$1: the app is not PID 1" 1 "$(grep -c -v '^pid=1$' "$C/m/pid")"
 	tr '\0' '\n' <"/proc/$SPID/environ" >"$C/shim-environ"
 	is "$1: /proc/<shim>/environ readable from outside" 1 "$(grep -c -x -F "C=$C" "$C/shim-environ")"
-	is "$1: /proc/<shim>/environ holds no secret text" 0 "$(grep -c -F -e "$2" "$C/shim-environ")"
+	if [ -n "${SP_REAL:-}" ]; then
+		skip "$1: /proc/<shim>/environ holds no secret text" \
+			"under valgrind, whose own copy of the initial environment is what /proc shows"
+	else
+		is "$1: /proc/<shim>/environ holds no secret text" 0 "$(grep -c -F -e "$2" "$C/shim-environ")"
+	fi
 	for s in INT HUP QUIT USR1 USR2 WINCH; do
 		kill -$s "$SPID"
 		i=0; while ! grep -q "^$s\$" "$C/m/signals" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
