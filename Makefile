@@ -116,7 +116,7 @@ check-asan: deps-test
 
 check-valgrind: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-vg STATIC=0 build-vg/secretpack.unstripped
-	@rm -rf build-vg/reports
+	@rm -rf build-vg/reports && mkdir -m 1777 build-vg/reports
 	@SP_VG_DIR=$(CURDIR)/build-vg/reports SP_REAL=$(CURDIR)/build-vg/secretpack.unstripped \
 	  SECRETPACK=$(CURDIR)/tests/valgrind.sh BUILD=$(CURDIR)/build-vg TESTS=cli/ tests/run.sh
 	@n=$$(find build-vg/reports -type f -size +0 | wc -l); \

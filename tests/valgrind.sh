@@ -4,7 +4,7 @@
 # the report goes to $SP_VG_DIR/vg.<pid> so the one-line stderr contract of the tests still holds.
 # make check-valgrind fails if any report is non-empty.
 dir=${SP_VG_DIR:-/tmp/secretpack-valgrind}
-mkdir -p "$dir"
+mkdir -p "$dir" && chmod 1777 "$dir" 2>/dev/null # non-root shims report here too
 exec valgrind --quiet --vgdb=no --error-exitcode=99 --leak-check=full \
 	--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 	--log-file="$dir/vg.%p" "$SP_REAL" "$@"
