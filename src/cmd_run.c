@@ -435,6 +435,14 @@ static int open_dir(struct run *r)
 	return EXIT_OK;
 }
 
+/* Root without the file capabilities Docker grants by default fails with EPERM/EACCES: say which. */
+static const char *cap_hint(int e)
+{
+	if (geteuid() != 0 || (e != EPERM && e != EACCES))
+		return "";
+	return ": the container needs CAP_CHOWN, CAP_FOWNER and CAP_DAC_OVERRIDE (in Docker's default set)";
+}
+
 /* ---- bundles ---- */
 
 struct sink {
@@ -561,7 +569,8 @@ static int fail_payload(struct run *r, const char *bundle, const sp_opener *o, c
 	case SP_ERR_IO:
 		return sp_fail("run: %s/%s: %s", r->dir, name, strerror(errno));
 	case SP_ERR_PRIV:
-		return sp_fail("run: %s/%s: cannot give it its owner: %s", r->dir, name, strerror(errno));
+		return sp_fail("run: %s/%s: cannot give it its owner: %s%s", r->dir, name, strerror(errno),
+		    cap_hint(errno));
 	case SP_ERR_UNSAFE_PATH:
 	case SP_ERR_DUPLICATE:
 		return sp_fail("run: %s: entry %s: %s", bundle, name, sp_err_str(err));
@@ -640,7 +649,8 @@ static int finish_dir(struct run *r)
 	}
 	r->committed = 1;
 	if ((r->uid != (uid_t)-1 || r->gid != (gid_t)-1) && fchown(r->dirfd, r->uid, r->gid) != 0)
-		return sp_fail("run: %s: cannot give it to the user: %s", r->dir, strerror(errno));
+		return sp_fail("run: %s: cannot give it to the user: %s%s", r->dir, strerror(errno),
+		    cap_hint(errno));
 	if (fchmod(r->dirfd, 0500) != 0)
 		return sp_fail("run: %s: %s", r->dir, strerror(errno));
 	if (r->mounted) {

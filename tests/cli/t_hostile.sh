@@ -343,3 +343,17 @@ seal "$T/env4.spk" -m "$C/m.ini" || exit 1
 argmax "argv near ARG_MAX, app environment grown by 4 env entries" "$T/env4.spk"
 is "argv near ARG_MAX, grown environment: the shim failed and removed the secrets" "126|0" \
 	"$(cat "$C/try.rc")|$(cat "$C/try.left")"
+
+# ---- A root shim without the file capabilities Docker grants by default ----
+# (setpriv drops CAP_CHOWN from the bounding set, so the shim, root, cannot hand files over.)
+newcase
+app ok <<'EOS'
+: >"$C/m/ran"
+EOS
+if setpriv --bounding-set=-chown true 2>/dev/null; then
+	bad "root shim without CAP_CHOWN" "cannot give it .*needs CAP_CHOWN, CAP_FOWNER and CAP_DAC_OVERRIDE" \
+		'tmpfs "$C/s"; setpriv --bounding-set=-chown '"$RUN"'; '"$AFTER"
+	is "without CAP_CHOWN: nothing left in DIR" "" "$(left)"
+else
+	skip "root shim without CAP_CHOWN" "setpriv cannot change the bounding set here"
+fi
