@@ -39,6 +39,11 @@ struct sp_unlock_req {
 };
 struct sp_source;
 struct sp_opener;
+/* 1 if SECRETPACK_KEY or SECRETPACK_KEY_FILE is set and not empty. */
+int sp_cli_key_env(void);
+/* Opens a bundle (binary or armored) and parses its header; prints the one error line on failure
+ * and leaves *src and *o NULL. */
+int sp_cli_begin(const char *verb, const char *path, struct sp_source **src, struct sp_opener **o);
 /* Opens the bundle, reads the header, unlocks it with identities or a passphrase and (if
  * req->check) checks context and expiry; prints the one error line on failure. */
 int sp_cli_unlock(const struct sp_unlock_req *req, struct sp_source **src, struct sp_opener **o);

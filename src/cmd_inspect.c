@@ -117,7 +117,6 @@ int cmd_inspect(int argc, char **argv)
 	sp_bundle_info info;
 	sp_source *src = NULL;
 	sp_opener *o = NULL;
-	const char *key, *key_file;
 	size_t n = 0;
 	int rc, err, json = 0, keyed;
 
@@ -126,10 +125,7 @@ int cmd_inspect(int argc, char **argv)
 	if (optind + 1 != argc)
 		return sp_usage_error("inspect", "expected one bundle");
 	req.bundle = argv[optind];
-	key = getenv("SECRETPACK_KEY");
-	key_file = getenv("SECRETPACK_KEY_FILE");
-	keyed = req.identity != NULL || req.passphrase || (key != NULL && *key) ||
-	    (key_file != NULL && *key_file);
+	keyed = req.identity != NULL || req.passphrase || sp_cli_key_env();
 	if (keyed) {
 		if ((rc = sp_cli_unlock(&req, &src, &o)) != EXIT_OK)
 			return rc;
@@ -140,16 +136,8 @@ int cmd_inspect(int argc, char **argv)
 			goto out;
 		}
 	} else {
-		if ((err = sp_source_open(&src, req.bundle)) != SP_OK) {
-			rc = err == SP_ERR_ARMOR || err == SP_ERR_LIMIT
-				? sp_fail_bundle("inspect", req.bundle, err, NULL)
-				: sp_fail_path("inspect", req.bundle, err);
-			goto out;
-		}
-		if ((err = sp_open_begin(&o, sp_source_read, src)) != SP_OK) {
-			rc = sp_fail_bundle("inspect", req.bundle, err, o);
-			goto out;
-		}
+		if ((rc = sp_cli_begin("inspect", req.bundle, &src, &o)) != EXIT_OK)
+			return rc;
 	}
 	sp_open_info(o, &info);
 	show(req.bundle, &info, entries, n, keyed, json);

@@ -32,29 +32,48 @@ int sp_fail_bundle(const char *verb, const char *path, int err, const sp_opener 
 	return sp_fail("%s: %s: %s", verb, path, sp_err_str(err));
 }
 
+int sp_cli_key_env(void)
+{
+	const char *key = getenv("SECRETPACK_KEY"), *key_file = getenv("SECRETPACK_KEY_FILE");
+
+	return (key != NULL && *key) || (key_file != NULL && *key_file);
+}
+
+int sp_cli_begin(const char *verb, const char *path, sp_source **src, sp_opener **o)
+{
+	int err, rc;
+
+	*src = NULL;
+	*o = NULL;
+	if ((err = sp_source_open(src, path)) != SP_OK)
+		return err == SP_ERR_ARMOR || err == SP_ERR_LIMIT ? sp_fail_bundle(verb, path, err, NULL)
+			: sp_fail_path(verb, path, err);
+	if ((err = sp_open_begin(o, sp_source_read, *src)) != SP_OK) {
+		rc = sp_fail_bundle(verb, path, err, *o);
+		sp_open_free(*o);
+		sp_source_close(*src);
+		*o = NULL;
+		*src = NULL;
+		return rc;
+	}
+	return EXIT_OK;
+}
+
 int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **o)
 {
 	sp_identities ids = { 0, NULL };
 	sp_bundle_info info;
 	char *pass = NULL;
 	size_t plen = 0;
-	const char *ctx, *key, *key_file;
-	int err, rc = EXIT_FAIL, have_key;
+	const char *ctx;
+	int err, rc, have_key;
 
-	*src = NULL;
-	*o = NULL;
 	sp_no_dumps();
-	if ((err = sp_source_open(src, req->bundle)) != SP_OK)
-		return err == SP_ERR_ARMOR || err == SP_ERR_LIMIT ? sp_fail_bundle(req->verb, req->bundle, err, NULL)
-			: sp_fail_path(req->verb, req->bundle, err);
-	if ((err = sp_open_begin(o, sp_source_read, *src)) != SP_OK) {
-		rc = sp_fail_bundle(req->verb, req->bundle, err, *o);
-		goto out;
-	}
+	if ((rc = sp_cli_begin(req->verb, req->bundle, src, o)) != EXIT_OK)
+		return rc;
+	rc = EXIT_FAIL;
 	sp_open_info(*o, &info);
-	key = getenv("SECRETPACK_KEY");
-	key_file = getenv("SECRETPACK_KEY_FILE");
-	have_key = req->identity != NULL || (key != NULL && *key) || (key_file != NULL && *key_file);
+	have_key = req->identity != NULL || sp_cli_key_env();
 	/* An identity unless -p was given, or no key is configured and the bundle takes a passphrase. */
 	if (req->passphrase == 0 && have_key && info.n_x25519 == 0) {
 		rc = sp_fail("%s: %s: the bundle has only a passphrase recipient: pass -p (or set "

@@ -592,13 +592,9 @@ static int open_bundle(struct run *r, size_t bi)
 	size_t n = 0;
 	int err, rc = EXIT_FAIL;
 
-	if ((err = sp_source_open(&src, path)) != SP_OK) {
-		rc = err == SP_ERR_ARMOR || err == SP_ERR_LIMIT ? sp_fail_bundle("run", path, err, NULL)
-		    : sp_fail_path("run", path, err);
+	if (sp_cli_begin("run", path, &src, &o) != EXIT_OK)
 		goto out;
-	}
-	if ((err = sp_open_begin(&o, sp_source_read, src)) != SP_OK ||
-	    (err = sp_open_unlock(o, (const unsigned char (*)[32])r->ids.sk, r->ids.n, r->pass,
+	if ((err = sp_open_unlock(o, (const unsigned char (*)[32])r->ids.sk, r->ids.n, r->pass,
 	    r->pass_len)) != SP_OK) {
 		rc = sp_fail_bundle("run", path, err, o);
 		goto out;
