@@ -73,7 +73,7 @@ $(SODIUM_A): | $(BUILD)
 $(BUILD):
 	mkdir -p $(BUILD)/obj $(BUILD)/unit
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) src/cli.h | $(BUILD)
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) src/cli.h src/run.h | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJ) tests/unit/unit.h | $(BUILD)

@@ -1,0 +1,76 @@
+/* run.h - shared by the files of `secretpack run` (cmd_run*.c): options and the state of one run. */
+#ifndef SP_RUN_H
+#define SP_RUN_H
+
+#include <limits.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "sp_bundle.h"
+#include "sp_exec.h"
+#include "sp_identity.h"
+#include "sp_user.h"
+#include "sp_vault.h"
+
+#define DEFAULT_BUNDLE "/etc/secretpack/bundle.spk"
+#define DEFAULT_DIR "/run/secrets"
+#define BUNDLES_MAX 64
+#define KEEP_MAX 64
+#define KEY_MAX (1u << 20)
+#define TMPFS_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+struct run_opts {
+	const char *bundles[BUNDLES_MAX];
+	size_t n_bundles;
+	const char *dir, *user, *context;
+	const char *keep[KEEP_MAX];
+	size_t n_keep;
+	int init, allow_disk, allow_new_privs, unlink_key;
+	char **cmd;
+};
+
+struct run {
+	struct run_opts o;
+	sp_fdset fds;
+	char **env0;              /* the initial environ array, for wiping in place */
+	struct rlimit core;       /* restored for the app */
+	char *passwd, *group;
+	size_t passwd_len, group_len;
+	sp_user user;
+	int has_user;
+	uid_t uid;                /* owner of DIR and entries; -1: as created */
+	gid_t gid;
+	sp_identities ids;
+	char *pass;
+	size_t pass_len;
+	char dir[PATH_MAX];       /* absolute */
+	int dirfd;
+	int made_dir, mounted;
+	sp_vault *v;
+	int committed;
+	sp_entry *entries;        /* of every bundle, for collisions, env and --init cleanup */
+	size_t *entry_bundle;
+	size_t n_entries;
+	sp_env env;
+};
+
+/* Each prints its own one-line message and returns EXIT_OK or EXIT_FAIL unless said otherwise. */
+int run_load_user(struct run *r);
+int run_load_key(struct run *r);
+void run_wipe_key(struct run *r);
+int run_open_dir(struct run *r);
+int run_open_bundle(struct run *r, size_t bi);
+int run_finish_dir(struct run *r);
+int run_build_env(struct run *r);
+/* ": the container needs ..." for a root shim refused with EPERM/EACCES, else "". */
+const char *run_cap_hint(int e);
+/* Removes the committed secrets (unmounts the tmpfs the shim mounted). */
+void run_remove_secrets(struct run *r);
+/* Leaves nothing behind after a failure before the app started. */
+void run_undo(struct run *r);
+/* Drops to the user and execs; returns only on failure, with the exit status. */
+int run_start_app(struct run *r);
+/* --init: forks the app, stays as its init, removes the secrets when it ends; its status. */
+int run_init_mode(struct run *r);
+
+#endif
