@@ -125,7 +125,10 @@ const char *run_cap_hint(int e)
 {
 	if (geteuid() != 0 || (e != EPERM && e != EACCES))
 		return "";
-	return ": the container needs CAP_CHOWN, CAP_FOWNER and CAP_DAC_OVERRIDE (in Docker's default set)";
+	return ": handing the secrets to their owner needs CAP_CHOWN, CAP_DAC_OVERRIDE and "
+	    "CAP_FOWNER; add the missing ones (docker run --cap-add CHOWN --cap-add DAC_OVERRIDE "
+	    "--cap-add FOWNER; Kubernetes securityContext.capabilities.add: [CHOWN, DAC_OVERRIDE, "
+	    "FOWNER])";
 }
 
 /* ---- commit ---- */

@@ -149,6 +149,7 @@ static int take_passwd(sp_user *u, span line, size_t lineno)
 	u->uid = uid;
 	u->gid = gid;
 	u->has_entry = 1;
+	u->entry_line = lineno;
 	return SP_OK;
 }
 
@@ -342,6 +343,13 @@ int sp_user_resolve(const char *spec, const char *passwd, size_t passwd_len, con
 	if (group == NULL)
 		group_len = 0;
 	err = resolve_user(out, uname, has_group, passwd, passwd_len);
+	/* Root only when asked for by name: a passwd line the app could rewrite must not make
+	 * "app" (or "00") root at the next start. */
+	if (err == SP_OK && out->uid == 0 && strcmp(uname, "root") != 0 && strcmp(uname, "0") != 0) {
+		out->root_alias = 1;
+		return fail(out, SP_ERR_PRIV, "resolves to uid 0, and only 'root' or '0' may name root",
+		    out->entry_line, 0);
+	}
 	if (err == SP_OK && has_group)
 		err = resolve_group(out, gname, group, group_len);
 	if (err != SP_OK)
@@ -354,7 +362,7 @@ int sp_user_resolve(const char *spec, const char *passwd, size_t passwd_len, con
 	return err;
 }
 
-int sp_user_read_db(const char *path, char **text, size_t *len)
+int sp_user_read_db(const char *path, char **text, size_t *len, struct stat *stp)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -363,6 +371,8 @@ int sp_user_read_db(const char *path, char **text, size_t *len)
 
 	*text = NULL;
 	*len = 0;
+	if (stp != NULL)
+		memset(stp, 0, sizeof *stp);
 	/* O_NONBLOCK: a FIFO planted as the file must be refused below, not wait for a writer. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
@@ -375,6 +385,8 @@ int sp_user_read_db(const char *path, char **text, size_t *len)
 		err = SP_ERR_UNSAFE_PATH;
 		goto out;
 	}
+	if (stp != NULL)
+		*stp = st;
 	if ((uint64_t)st.st_size > SP_USER_DB_MAX) {
 		err = SP_ERR_LIMIT;
 		goto out;
@@ -408,6 +420,11 @@ out:
 	free(buf);
 	close(fd);
 	return err;
+}
+
+int sp_user_db_writable(const struct stat *st)
+{
+	return st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0;
 }
 
 static int caps_get(struct __user_cap_data_struct d[2])
@@ -468,6 +485,15 @@ int sp_user_lockdown(int allow_new_privs)
 	return SP_OK;
 }
 
+int sp_user_caps_effective(uint64_t *eff)
+{
+	struct __user_cap_data_struct d[2];
+	int err = caps_get(d);
+
+	*eff = err == SP_OK ? (uint64_t)d[0].effective | (uint64_t)d[1].effective << 32 : 0;
+	return err;
+}
+
 static int in_set(gid_t g, const gid_t *set, size_t n)
 {
 	size_t i;
@@ -478,8 +504,7 @@ static int in_set(gid_t g, const gid_t *set, size_t n)
 	return 0;
 }
 
-/* 1 if the process has exactly u's uid, gid and group set. */
-static int creds_are(const sp_user *u)
+int sp_user_compare_self(const sp_user *u, sp_user_self *out)
 {
 	uid_t r, e, s;
 	gid_t rg, eg, sg;
@@ -487,37 +512,87 @@ static int creds_are(const sp_user *u)
 	int n, i;
 	size_t k;
 
-	if (getresuid(&r, &e, &s) != 0 || r != u->uid || e != u->uid || s != u->uid)
-		return 0;
-	if (getresgid(&rg, &eg, &sg) != 0 || rg != u->gid || eg != u->gid || sg != u->gid)
-		return 0;
+	memset(out, 0, sizeof *out);
+	if (getresuid(&r, &e, &s) != 0 || getresgid(&rg, &eg, &sg) != 0)
+		return SP_ERR_IO;
+	/* More groups than u can have: at least one of them is not u's. */
 	n = getgroups(SP_USER_GROUPS_MAX, list);
-	if (n < 0)
-		return 0;
+	if (n < 0 && errno != EINVAL)
+		return SP_ERR_IO;
+	out->uid_ok = r == u->uid && e == u->uid && s == u->uid;
+	out->gid_ok = rg == u->gid && eg == u->gid && sg == u->gid;
+	if (n < 0) {
+		out->n_extra = 1;
+		out->extra[0] = (gid_t)-1;
+		n = 0;
+	}
 	for (i = 0; i < n; i++)
-		if (!in_set(list[i], u->groups, u->n_groups))
-			return 0;
+		if (!in_set(list[i], u->groups, u->n_groups) && list[i] != u->gid &&
+		    !in_set(list[i], out->extra, out->n_extra))
+			out->extra[out->n_extra++] = list[i];
 	for (k = 0; k < u->n_groups; k++)
-		if (!in_set(u->groups[k], list, (size_t)n))
-			return 0;
-	return 1;
+		if (u->groups[k] != u->gid && !in_set(u->groups[k], list, (size_t)n))
+			out->missing[out->n_missing++] = u->groups[k];
+	return out->uid_ok && out->gid_ok && out->n_extra == 0 ? SP_OK : SP_ERR_PRIV;
+}
+
+/* 1 if the process has exactly u's uid, gid and group set. */
+static int creds_are(const sp_user *u)
+{
+	sp_user_self self;
+
+	return sp_user_compare_self(u, &self) == SP_OK && self.n_missing == 0;
 }
 
 static int no_caps_left(void)
 {
 	struct __user_cap_data_struct d[2];
+	int c;
 
 	if (caps_get(d) != SP_OK)
 		return 0;
-	return d[0].effective == 0 && d[1].effective == 0 && d[0].permitted == 0 &&
-	    d[1].permitted == 0;
+	if ((d[0].effective | d[1].effective | d[0].permitted | d[1].permitted | d[0].inheritable |
+	    d[1].inheritable) != 0)
+		return 0;
+	for (c = 0; c < 64; c++) {
+		int set = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0);
+		if (set == 1)
+			return 0;
+		if (set < 0 && errno != EINVAL)
+			return 0; /* EINVAL: past the kernel's last capability, or no ambient set at all */
+	}
+	return 1;
+}
+
+/* Root is out of reach: each way back must fail. If one works, we hold it again: refuse. */
+static int cannot_regain_root(const sp_user *u)
+{
+	gid_t list[SP_USER_GROUPS_MAX];
+	int n;
+
+	if (setuid(0) == 0 || seteuid(0) == 0)
+		return 0;
+	/* The same list again: a success changes nothing, and proves CAP_SETGID is still held. */
+	n = getgroups(SP_USER_GROUPS_MAX, list);
+	if (n < 0 || setgroups((size_t)n, list) == 0)
+		return 0;
+	/* With gid 0 as the target, setgid(0) only sets what the process already has. */
+	if (u->gid != 0 && (setgid(0) == 0 || setegid(0) == 0))
+		return 0;
+	return 1;
 }
 
 int sp_user_drop(const sp_user *u, int allow_new_privs)
 {
+	sp_user_self self;
+	int err;
+
 	if (u == NULL || u->n_groups == 0 || u->groups[0] != u->gid)
 		return SP_ERR_ARG;
-	if (!creds_are(u)) {
+	/* Unprivileged and already u (within u's groups): nothing to change, nothing it could. */
+	if (geteuid() != 0 && sp_user_compare_self(u, &self) == SP_OK) {
+		/* verified by sp_user_compare_self */
+	} else if (!creds_are(u)) {
 		if (setgroups(u->n_groups, u->groups) != 0)
 			return SP_ERR_PRIV;
 		if (setresgid(u->gid, u->gid, u->gid) != 0)
@@ -527,12 +602,12 @@ int sp_user_drop(const sp_user *u, int allow_new_privs)
 		if (!creds_are(u))
 			return SP_ERR_PRIV;
 	}
-	if (u->uid != 0) {
-		/* Getting root back must be impossible; if it worked, we are root again: refuse. */
-		if (setuid(0) == 0 || setgid(0) == 0)
-			return SP_ERR_PRIV;
-		if (!no_caps_left())
-			return SP_ERR_PRIV;
-	}
-	return sp_user_lockdown(allow_new_privs);
+	if (u->uid != 0 && !cannot_regain_root(u))
+		return SP_ERR_PRIV;
+	err = sp_user_lockdown(allow_new_privs);
+	if (err != SP_OK)
+		return err;
+	if (u->uid != 0 && !no_caps_left())
+		return SP_ERR_PRIV;
+	return SP_OK;
 }

@@ -351,7 +351,7 @@ app ok <<'EOS'
 : >"$C/m/ran"
 EOS
 if setpriv --bounding-set=-chown true 2>/dev/null; then
-	bad "root shim without CAP_CHOWN" "cannot give it .*needs CAP_CHOWN, CAP_FOWNER and CAP_DAC_OVERRIDE" \
+	bad "root shim without CAP_CHOWN" "user 'app': the container lacks CAP_CHOWN: .*needs CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER" \
 		'tmpfs "$C/s"; setpriv --bounding-set=-chown '"$RUN"'; '"$AFTER"
 	is "without CAP_CHOWN: nothing left in DIR" "" "$(left)"
 else

@@ -131,12 +131,82 @@ static void t_root_explicit(void **state)
 	assert_int_equal(resolve("root", &u), SP_OK);
 	assert_int_equal(u.uid, 0);
 	assert_int_equal(u.gid, 0);
+	assert_int_equal(u.entry_line, 1);
 	/* Numeric lookups take the first entry with that uid. */
 	assert_int_equal(resolve("0", &u), SP_OK);
 	assert_string_equal(u.name, "root");
 	assert_string_equal(u.home, "/root");
-	assert_int_equal(resolve("toor", &u), SP_OK);
-	assert_string_equal(u.home, "/root2");
+	assert_int_equal(resolve("0:0", &u), SP_OK);
+	assert_int_equal(resolve("root:app", &u), SP_OK);
+	assert_int_equal(u.gid, 1000);
+	assert_int_equal(sp_user_resolve("0:0", NULL, 0, NULL, 0, &u), SP_OK);
+	assert_false(u.root_alias);
+}
+
+/* uid 0 only when the user part is literally root or 0: a second name for uid 0, a numeric
+ * alias, or an entry rewritten to uid 0 is refused with the line that does it. */
+static void t_root_alias(void **state)
+{
+	static const char rewritten[] =
+		"root:x:0:0:root:/root:/bin/sh\n"
+		"app:x:0:0:app:/home/app:/bin/sh\n";
+	static const char *const aliases[] = { "00", "000:0", "00:root", "0000000000" };
+	sp_user u;
+	size_t i;
+	(void)state;
+	assert_int_equal(resolve("toor", &u), SP_ERR_PRIV);
+	assert_true(u.root_alias);
+	assert_int_equal(u.line, 8);
+	assert_false(u.in_group_db);
+	assert_non_null(u.reason);
+	assert_int_equal(resolve("toor:app", &u), SP_ERR_PRIV);
+	assert_true(u.root_alias);
+	assert_int_equal(sp_user_resolve("app", rewritten, strlen(rewritten), GROUP, strlen(GROUP), &u),
+	    SP_ERR_PRIV);
+	assert_true(u.root_alias);
+	assert_int_equal(u.line, 2);
+	assert_int_equal(sp_user_resolve("app:app", rewritten, strlen(rewritten), GROUP, strlen(GROUP),
+	    &u), SP_ERR_PRIV);
+	assert_true(u.root_alias);
+	for (i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+		print_message("# alias %s\n", aliases[i]);
+		assert_int_equal(resolve(aliases[i], &u), SP_ERR_PRIV);
+		assert_true(u.root_alias);
+		assert_non_null(u.reason);
+	}
+	assert_int_equal(sp_user_resolve("00:0", NULL, 0, NULL, 0, &u), SP_ERR_PRIV);
+	assert_true(u.root_alias);
+	assert_int_equal(u.line, 0);
+	/* Other errors are not root aliases. */
+	assert_int_equal(resolve("broken", &u), SP_ERR_PRIV);
+	assert_false(u.root_alias);
+}
+
+/* gid 0 is an ordinary target group: the OpenShift layout and USER:root are accepted. */
+static void t_gid_zero(void **state)
+{
+	static const char pw[] = "os:x:1001:0:openshift:/home/os:/bin/sh\n";
+	static const gid_t g0[] = { 0 };
+	static const gid_t gos[] = { 0, 1500 };
+	static const char gr[] = "root:x:0:\nextra:x:1500:os\n";
+	sp_user u;
+	(void)state;
+	assert_int_equal(resolve("1000:0", &u), SP_OK);
+	assert_int_equal(u.uid, 1000);
+	assert_int_equal(u.gid, 0);
+	assert_groups(&u, g0, 1);
+	assert_int_equal(resolve("1000:root", &u), SP_OK);
+	assert_int_equal(u.gid, 0);
+	assert_int_equal(resolve("nobody:root", &u), SP_OK);
+	assert_int_equal(u.uid, 65534);
+	assert_groups(&u, g0, 1);
+	assert_int_equal(resolve("app:0", &u), SP_OK);
+	assert_int_equal(sp_user_resolve("os", pw, strlen(pw), gr, strlen(gr), &u), SP_OK);
+	assert_int_equal(u.uid, 1001);
+	assert_int_equal(u.gid, 0);
+	assert_groups(&u, gos, 2);
+	assert_int_equal(sp_user_resolve("1001", pw, strlen(pw), gr, strlen(gr), &u), SP_OK);
+	assert_int_equal(u.gid, 0);
 }
 
 static void t_empty_home(void **state)
@@ -328,29 +398,142 @@ static void t_read_db(void **state)
 	char path[] = "/tmp/sptest-user.XXXXXX";
 	char *text;
 	size_t len;
+	struct stat st;
 	int fd;
 	(void)state;
-	assert_int_equal(sp_user_read_db("/nonexistent/passwd", &text, &len), SP_OK);
+	assert_int_equal(sp_user_read_db("/nonexistent/passwd", &text, &len, &st), SP_OK);
 	assert_null(text);
 	assert_int_equal(len, 0);
-	assert_int_equal(sp_user_read_db("/", &text, &len), SP_ERR_UNSAFE_PATH);
+	assert_int_equal(st.st_uid, 0);
+	assert_int_equal(st.st_mode, 0);
+	assert_int_equal(sp_user_read_db("/", &text, &len, NULL), SP_ERR_UNSAFE_PATH);
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, PASSWD, strlen(PASSWD)), (ssize_t)strlen(PASSWD));
-	assert_int_equal(sp_user_read_db(path, &text, &len), SP_OK);
+	assert_int_equal(sp_user_read_db(path, &text, &len, NULL), SP_OK);
 	assert_int_equal(len, strlen(PASSWD));
 	assert_memory_equal(text, PASSWD, len);
 	assert_int_equal(text[len], '\0');
 	free(text);
+	/* The stat is the descriptor's: owner and mode of what was read. */
+	assert_int_equal(fchmod(fd, 0664), 0);
+	assert_int_equal(sp_user_read_db(path, &text, &len, &st), SP_OK);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0664);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal((size_t)st.st_size, strlen(PASSWD));
+	free(text);
 	assert_int_equal(ftruncate(fd, SP_USER_DB_MAX + 1), 0);
-	assert_int_equal(sp_user_read_db(path, &text, &len), SP_ERR_LIMIT);
+	assert_int_equal(sp_user_read_db(path, &text, &len, NULL), SP_ERR_LIMIT);
 	assert_null(text);
 	assert_int_equal(ftruncate(fd, SP_USER_DB_MAX), 0);
-	assert_int_equal(sp_user_read_db(path, &text, &len), SP_OK);
+	assert_int_equal(sp_user_read_db(path, &text, &len, NULL), SP_OK);
 	assert_int_equal(len, SP_USER_DB_MAX);
 	free(text);
 	close(fd);
 	unlink(path);
+}
+
+static void t_db_writable(void **state)
+{
+	static const struct {
+		uid_t uid;
+		mode_t mode;
+		int writable;
+	} cases[] = {
+		{ 0, 0644, 0 }, { 0, 0444, 0 }, { 0, 0600, 0 }, { 0, 0664, 1 }, { 0, 0646, 1 },
+		{ 0, 0666, 1 }, { 1000, 0644, 1 }, { 1000, 0444, 1 }, { 0, 0674, 1 },
+	};
+	struct stat st;
+	size_t i;
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(&st, 0, sizeof st);
+		st.st_uid = cases[i].uid;
+		st.st_mode = S_IFREG | cases[i].mode;
+		print_message("# uid %u mode %o\n", (unsigned)cases[i].uid, (unsigned)cases[i].mode);
+		assert_int_equal(sp_user_db_writable(&st), cases[i].writable);
+	}
+}
+
+/* A user with the calling process's own uid and gid, and the given groups. */
+static void self_user(sp_user *u, const gid_t *groups, size_t n)
+{
+	size_t i;
+	memset(u, 0, sizeof *u);
+	u->uid = getuid();
+	u->gid = getgid();
+	u->groups[0] = u->gid;
+	u->n_groups = 1;
+	for (i = 0; i < n; i++)
+		if (groups[i] != u->gid)
+			u->groups[u->n_groups++] = groups[i];
+}
+
+static void t_compare_self(void **state)
+{
+	gid_t list[SP_USER_GROUPS_MAX + 4];
+	sp_user u;
+	sp_user_self self;
+	int n = getgroups(SP_USER_GROUPS_MAX, list);
+	(void)state;
+	assert_true(n >= 0);
+	/* Exactly the process's credentials. */
+	self_user(&u, list, (size_t)n);
+	assert_int_equal(sp_user_compare_self(&u, &self), SP_OK);
+	assert_true(self.uid_ok && self.gid_ok);
+	assert_int_equal(self.n_extra, 0);
+	assert_int_equal(self.n_missing, 0);
+	/* The user has two groups more: a subset is fine, and they are named. */
+	list[n] = 54321;
+	list[n + 1] = 54322;
+	self_user(&u, list, (size_t)n + 2);
+	assert_int_equal(sp_user_compare_self(&u, &self), SP_OK);
+	assert_int_equal(self.n_missing, 2);
+	assert_int_equal(self.missing[0], 54321);
+	assert_int_equal(self.missing[1], 54322);
+	/* Another uid or gid is not the process. */
+	self_user(&u, list, (size_t)n);
+	u.uid = getuid() + 1;
+	assert_int_equal(sp_user_compare_self(&u, &self), SP_ERR_PRIV);
+	assert_false(self.uid_ok);
+	assert_true(self.gid_ok);
+	self_user(&u, list, (size_t)n);
+	u.gid = u.groups[0] = getgid() + 1;
+	assert_int_equal(sp_user_compare_self(&u, &self), SP_ERR_PRIV);
+	assert_true(self.uid_ok);
+	assert_false(self.gid_ok);
+	/* Groups the process has and the user has not: they could not be dropped. */
+	{
+		size_t i, want = 0;
+		self_user(&u, NULL, 0);
+		for (i = 0; i < (size_t)n; i++)
+			want += list[i] != getgid();
+		assert_int_equal(sp_user_compare_self(&u, &self), want ? SP_ERR_PRIV : SP_OK);
+		assert_int_equal(self.n_extra > 0, want > 0);
+		for (i = 0; i < self.n_extra; i++)
+			assert_int_not_equal(self.extra[i], getgid());
+	}
+}
+
+static void t_caps_effective(void **state)
+{
+	uint64_t eff = 1;
+	char v[32];
+	(void)state;
+	assert_int_equal(sp_user_caps_effective(&eff), SP_OK);
+	/* The same set /proc reports. */
+	{
+		FILE *f = fopen("/proc/self/status", "re");
+		char line[256];
+		unsigned long long want = ~0ull;
+		assert_non_null(f);
+		while (fgets(line, sizeof line, f) != NULL)
+			if (sscanf(line, "CapEff: %31s", v) == 1)
+				want = strtoull(v, NULL, 16);
+		fclose(f);
+		assert_int_equal(eff, want);
+	}
 }
 
 /* The value of a "Key:" line of /proc/self/status, as text. */
@@ -507,6 +690,191 @@ static void t_drop_root(void **state)
 	assert_int_equal(in_child(child_drop_root), 0);
 }
 
+/* Credentials of the process as "ruid euid suid/rgid egid sgid/sorted groups" must equal want. */
+static int creds_equal(uid_t uid, gid_t gid, const gid_t *groups, int n)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg, list[16];
+	int got, i, j;
+	if (getresuid(&r, &e, &s) != 0 || r != uid || e != uid || s != uid)
+		return 0;
+	if (getresgid(&rg, &eg, &sg) != 0 || rg != gid || eg != gid || sg != gid)
+		return 0;
+	got = getgroups(16, list);
+	if (got != n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < got && list[j] != groups[i]; j++)
+			;
+		if (j == got)
+			return 0;
+	}
+	return 1;
+}
+
+/* Root cannot come back: no setuid(0), no setgroups, no capabilities, no_new_privs. */
+static int locked_out(void)
+{
+	gid_t none[1] = { 0 };
+	if (setuid(0) == 0 || seteuid(0) == 0 || setgroups(1, none) == 0)
+		return 0;
+	return status_is("CapEff", "0000000000000000") && status_is("CapPrm", "0000000000000000") &&
+	    status_is("CapAmb", "0000000000000000") && status_is("NoNewPrivs", "1");
+}
+
+static int drop_spec(const char *spec)
+{
+	sp_user u;
+	if (resolve(spec, &u) != SP_OK)
+		return 10;
+	return sp_user_drop(&u, 0) == SP_OK ? 0 : 11;
+}
+
+/* The old check took "setgid to the gid I already have" for regaining root: gid 0 targets. */
+static int child_drop_1000_0(void)
+{
+	static const gid_t g[] = { 0 };
+	int rc = drop_spec("1000:0");
+	if (rc != 0)
+		return rc;
+	if (!creds_equal(1000, 0, g, 1))
+		return 2;
+	return locked_out() ? 0 : 3;
+}
+
+static int child_drop_nobody_root(void)
+{
+	static const gid_t g[] = { 0 };
+	int rc = drop_spec("nobody:root");
+	if (rc != 0)
+		return rc;
+	if (!creds_equal(65534, 0, g, 1))
+		return 2;
+	return locked_out() ? 0 : 3;
+}
+
+/* OpenShift: a passwd user whose primary gid is 0, with a supplementary group. */
+static int child_drop_openshift(void)
+{
+	static const char pw[] = "os:x:1001:0:openshift:/home/os:/bin/sh\n";
+	static const char gr[] = "root:x:0:\nextra:x:1500:os\n";
+	static const gid_t g[] = { 0, 1500 };
+	sp_user u;
+	if (sp_user_resolve("os", pw, strlen(pw), gr, strlen(gr), &u) != SP_OK)
+		return 10;
+	if (sp_user_drop(&u, 0) != SP_OK)
+		return 11;
+	if (!creds_equal(1001, 0, g, 2))
+		return 2;
+	if (setgid(1500) == 0)
+		return 4; /* a supplementary group is not a gid it may take */
+	return locked_out() ? 0 : 3;
+}
+
+static void t_drop_gid_zero(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(in_child(child_drop_1000_0), 0);
+	assert_int_equal(in_child(child_drop_nobody_root), 0);
+	assert_int_equal(in_child(child_drop_openshift), 0);
+}
+
+/* An unprivileged process playing uid/gid with the given group list (setpriv --clear-groups). */
+static int become(uid_t uid, gid_t gid, const gid_t *groups, size_t n)
+{
+	return setgroups(n, groups) == 0 && setresgid(gid, gid, gid) == 0 &&
+	    setresuid(uid, uid, uid) == 0;
+}
+
+/* No groups at all (runc leaves the primary gid out; --clear-groups): verified, accepted. */
+static int child_self_no_groups(void)
+{
+	if (!become(1001, 1001, NULL, 0))
+		return 1;
+	if (drop_spec("other") != 0)
+		return 2;
+	if (!creds_equal(1001, 1001, NULL, 0))
+		return 3;
+	return locked_out() ? 0 : 4;
+}
+
+/* Some of the user's groups, not the primary one (runc for USER app). */
+static int child_self_subset(void)
+{
+	static const gid_t g[] = { 1600 };
+	if (!become(1001, 1001, g, 1))
+		return 1;
+	if (drop_spec("other") != 0)
+		return 2;
+	if (!creds_equal(1001, 1001, g, 1))
+		return 3;
+	return locked_out() ? 0 : 4;
+}
+
+/* A group the user does not have cannot be dropped without root: refused. */
+static int child_self_extra(void)
+{
+	static const gid_t g[] = { 1500, 1700 };
+	sp_user u;
+	sp_user_self self;
+	if (!become(1001, 1001, g, 2))
+		return 1;
+	if (resolve("other", &u) != SP_OK)
+		return 2;
+	if (sp_user_compare_self(&u, &self) != SP_ERR_PRIV || self.n_extra != 1 || self.extra[0] != 1700)
+		return 3;
+	if (sp_user_drop(&u, 0) != SP_ERR_PRIV)
+		return 4;
+	return 0;
+}
+
+/* Another gid than the user's: refused (an unprivileged process cannot change it). */
+static int child_self_other_gid(void)
+{
+	sp_user u;
+	sp_user_self self;
+	if (!become(1001, 1500, NULL, 0))
+		return 1;
+	if (resolve("other", &u) != SP_OK)
+		return 2;
+	if (sp_user_compare_self(&u, &self) != SP_ERR_PRIV || !self.uid_ok || self.gid_ok)
+		return 3;
+	if (sp_user_drop(&u, 0) != SP_ERR_PRIV)
+		return 4;
+	return 0;
+}
+
+static void t_drop_self(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(in_child(child_self_no_groups), 0);
+	assert_int_equal(in_child(child_self_subset), 0);
+	assert_int_equal(in_child(child_self_extra), 0);
+	assert_int_equal(in_child(child_self_other_gid), 0);
+}
+
+/* Capabilities kept across the uid change (PR_SET_KEEPCAPS) are found and refused. */
+static int child_keepcaps(void)
+{
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+		return 1;
+	if (drop_spec("nobody") != 11)
+		return 2;
+	return status_is("CapPrm", "0000000000000000") ? 3 : 0;
+}
+
+static void t_drop_keepcaps(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(in_child(child_keepcaps), 0);
+}
+
 static void t_drop_bad_args(void **state)
 {
 	sp_user u;
@@ -588,6 +956,8 @@ int main(void)
 		cmocka_unit_test(t_uid_gid),
 		cmocka_unit_test(t_uid_without_entry),
 		cmocka_unit_test(t_root_explicit),
+		cmocka_unit_test(t_root_alias),
+		cmocka_unit_test(t_gid_zero),
 		cmocka_unit_test(t_empty_home),
 		cmocka_unit_test(t_not_found),
 		cmocka_unit_test(t_bad_spec),
@@ -599,10 +969,16 @@ int main(void)
 		cmocka_unit_test(t_overlong_lines),
 		cmocka_unit_test(t_embedded_nul),
 		cmocka_unit_test(t_read_db),
+		cmocka_unit_test(t_db_writable),
+		cmocka_unit_test(t_compare_self),
+		cmocka_unit_test(t_caps_effective),
 		cmocka_unit_test(t_drop),
 		cmocka_unit_test(t_drop_allow_new_privs),
 		cmocka_unit_test(t_drop_twice),
 		cmocka_unit_test(t_drop_root),
+		cmocka_unit_test(t_drop_gid_zero),
+		cmocka_unit_test(t_drop_self),
+		cmocka_unit_test(t_drop_keepcaps),
 		cmocka_unit_test(t_drop_bad_args),
 		cmocka_unit_test(t_lockdown),
 		cmocka_unit_test(t_limit_caps),
