@@ -80,12 +80,13 @@ int sp_user_caps_effective(uint64_t *eff);
 int sp_user_lockdown(int allow_new_privs);
 
 /* Root (or a process not yet u): setgroups -> setgid -> setuid to u, then verifies with
- * getresuid/getresgid/getgroups that uid, gid and groups are exactly u's. An unprivileged process
- * that already is u (sp_user_compare_self is SP_OK: its group list may lack some of u's groups)
- * changes nothing and only verifies. Then, for u->uid != 0, that root cannot be regained:
- * setuid(0) and setgroups fail, setgid(0) fails unless u->gid is 0 (gid 0 is a legitimate
- * target), and after sp_user_lockdown no effective, permitted, inheritable or ambient capability
- * is left. SP_ERR_PRIV on any failure: the caller must not exec. */
+ * getresuid/getresgid/getgroups that uid, gid and groups are exactly u's (the list may leave out
+ * u->gid, which the process holds as its gid). An unprivileged process that already is u
+ * (sp_user_compare_self is SP_OK: its group list may lack some of u's groups) changes nothing
+ * and only verifies. Then, for u->uid != 0, that root cannot be regained: setuid(0) and
+ * setgroups fail, setgid(0) fails unless u->gid is 0 (gid 0 is a legitimate target), and after
+ * sp_user_lockdown no effective, permitted, inheritable or ambient capability is left.
+ * SP_ERR_PRIV on any failure: the caller must not exec. */
 int sp_user_drop(const sp_user *u, int allow_new_privs);
 
 /* Keeps only the capabilities in mask (bit n = capability n) in the effective and permitted

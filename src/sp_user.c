@@ -347,8 +347,8 @@ int sp_user_resolve(const char *spec, const char *passwd, size_t passwd_len, con
 	 * "app" (or "00") root at the next start. */
 	if (err == SP_OK && out->uid == 0 && strcmp(uname, "root") != 0 && strcmp(uname, "0") != 0) {
 		out->root_alias = 1;
-		return fail(out, SP_ERR_PRIV, "resolves to uid 0, and only 'root' or '0' may name root",
-		    out->entry_line, 0);
+		return fail(out, SP_ERR_PRIV, "resolves to uid 0, and only 'root' or '0' may name root: "
+		    "restore its /etc/passwd line, or name root", out->entry_line, 0);
 	}
 	if (err == SP_OK && has_group)
 		err = resolve_group(out, gname, group, group_len);
