@@ -33,8 +33,19 @@ is "non-root shim: entry 0400 owned by 1000" "400 1000 1000 s3cret-db-password" 
 is "non-root shim: directory 0500 owned by 1000" "500 1000 1000" "$(val dir)"
 is "non-root shim: no capabilities, NoNewPrivs 1" "0000000000000000 0000000000000000 1 " "$(val caps)"
 
-refuse "non-root shim: --user other refused" "user|privilege|permi|root" asuser --user other
+refuse "non-root shim: --user other refused" "user 'other': secretpack runs as uid 1000, not root: it cannot switch to uid 1001" \
+	asuser --user other
 is "non-root shim, --user other: app not started" 0 "$(ran)"
+
+# Naming its own user (USER app in the image, secretpack run --user app) works whatever group list
+# the runtime gave: here none (--clear-groups); one line says which groups the app runs without.
+asuser --user app >"$T/.out" 2>"$T/.err"
+is "non-root shim, --user app (no groups): exit 0, app runs as uid 1000" "0|1000 1000 1000" "$?|$(val uid)"
+is "non-root shim, --user app (no groups): one warning naming group 1500 (extra)" \
+	"secretpack: run: warning: user 'app': the app runs without groups 1500 that /etc/group gives it (secretpack is not root and cannot add them): start the container with them (docker run --group-add, Kubernetes supplementalGroups)" \
+	"$(cat "$T/.err")"
+asuser --user 1000:1000 >"$T/.out" 2>"$T/.err"
+is "non-root shim, --user 1000:1000: exit 0, no warning" "0|1000 1000 1000|" "$?|$(val uid)|$(cat "$T/.err")"
 
 rm -f "$C/m/ran"
 refuse "non-root shim: tmpfs it cannot write refused" "$C/s|ermission|denied" \
