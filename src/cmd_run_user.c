@@ -34,13 +34,16 @@ static int fail_user(const char *spec, const sp_user *u, int err, const struct s
 	if (err == SP_ERR_ARG)
 		return sp_fail("run: user '%s': %s", spec, why);
 	if (u->root_alias) {
+		if (spec[0] >= '0' && spec[0] <= '9')
+			return sp_fail("run: user '%s': is uid 0 written another way: pass --user 0 or "
+			    "--user root if root is meant", spec);
 		if (u->line > 0)
 			return sp_fail("run: user '%s': /etc/passwd line %zu gives it uid 0%s: refusing to "
 			    "run it as root; restore that line (and keep /etc/passwd root-owned, mode 0644), "
 			    "or pass --user root if root is meant", spec, u->line,
 			    writable_note(pw_st, note, sizeof note));
-		return sp_fail("run: user '%s': is uid 0 under another name: pass --user root or "
-		    "--user 0 if root is meant", spec);
+		return sp_fail("run: user '%s': is uid 0 under another name: pass --user root if root "
+		    "is meant", spec);
 	}
 	if (u->line > 0)
 		return sp_fail("run: user '%s': %s line %zu: %s", spec, db, u->line, why);

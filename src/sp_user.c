@@ -536,7 +536,7 @@ int sp_user_compare_self(const sp_user *u, sp_user_self *out)
 	return out->uid_ok && out->gid_ok && out->n_extra == 0 ? SP_OK : SP_ERR_PRIV;
 }
 
-/* 1 if the process has exactly u's uid, gid and group set. */
+/* 1 if the process has exactly u's uid, gid and groups (its list may leave out u->gid). */
 static int creds_are(const sp_user *u)
 {
 	sp_user_self self;

@@ -185,7 +185,7 @@ fi
 for u in toor 00 000:0 toor:extra; do
 	U=$u; export U
 	rm -f "$C/m/ran" "$C/m/uids"
-	refuse "--user $u (uid 0 under another name): refused" "user '$u': .*(gives it uid 0|is uid 0 under another name).*--user root" \
+	refuse "--user $u (uid 0 under another name): refused" "user '$u': .*(gives it uid 0|is uid 0 written another way).*--user root" \
 		ns "$PW"'tmpfs "$C/s"; "$SP" run --bundle "$B" --dir "$C/s" --user "$U" -- /bin/sh "$C/report.sh"'
 	is "--user $u: app not started" 0 "$(ran)"
 done
