@@ -1,4 +1,4 @@
-/* cli.h - shared by the front ends (main, cmd_*.c): messages, exit codes, verbs. */
+/* cli.h - the front-end module (cli.c) shared by main.c and cmd_*.c: messages, exit codes, verbs. */
 #ifndef SP_CLI_H
 #define SP_CLI_H
 
