@@ -232,12 +232,13 @@ out:
 	return rc;
 }
 static int parse_read_opts(const char *verb, const char *usage, int argc, char **argv,
-    struct sp_unlock_req *req, const char **outdir, int *json)
+    struct sp_unlock_req *req, const char **outdir, int *json, int *force)
 {
 	static const struct option opts[] = {
 		{ "identity", required_argument, 0, 'i' }, { "passphrase", no_argument, 0, 'p' },
 		{ "context", required_argument, 0, 'c' }, { "output", required_argument, 0, 'o' },
-		{ "json", no_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "json", no_argument, 0, 'j' }, { "force", no_argument, 0, 'f' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
 
@@ -257,6 +258,11 @@ static int parse_read_opts(const char *verb, const char *usage, int argc, char *
 				return sp_usage_error(verb, "unknown option --json");
 			*json = 1;
 			break;
+		case 'f':
+			if (force == NULL)
+				return sp_usage_error(verb, "unknown option --force");
+			*force = 1;
+			break;
 		case 'h': (void)fputs(usage, stdout); return -1;
 		case ':': return sp_usage_error(verb, "option %s needs a value", argv[optind - 1]);
 		default: return sp_usage_error(verb, "unknown option %s", argv[optind - 1]);
@@ -266,8 +272,8 @@ static int parse_read_opts(const char *verb, const char *usage, int argc, char *
 }
 
 int sp_cli_read_opts(const char *verb, const char *usage, int argc, char **argv,
-    struct sp_unlock_req *req, const char **outdir, int *json)
+    struct sp_unlock_req *req, const char **outdir, int *json, int *force)
 {
-	return parse_read_opts(verb, usage, argc, argv, req, outdir, json);
+	return parse_read_opts(verb, usage, argc, argv, req, outdir, json, force);
 }
 

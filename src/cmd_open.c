@@ -1,4 +1,5 @@
 /* cmd_open.c - `secretpack open` (all entries into a directory) and `secretpack cat` (one entry). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,12 +21,14 @@
 /* ---- open ---- */
 
 static const char open_usage[] =
-	"usage: secretpack open [-i IDENTITY] [-p] [--context TEXT] -o DIR BUNDLE\n"
-	"  Writes every entry of BUNDLE into DIR (created 0700 if missing), with the entries' modes.\n"
-	"  All or nothing: on any failure nothing is left in DIR.\n"
+	"usage: secretpack open [-i IDENTITY] [-p] [--context TEXT] [--force] -o DIR BUNDLE\n"
+	"  Writes every entry of BUNDLE into DIR, a new (created 0700) or empty directory, with the\n"
+	"  entries' modes. All or nothing: on any failure nothing is left in DIR.\n"
 	"  -i FILE   identity file (else SECRETPACK_KEY or SECRETPACK_KEY_FILE)\n"
 	"  -p        use the bundle's passphrase (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
-	"  --context TEXT   the deployment the bundle must be bound to\n";
+	"  --context TEXT   the deployment the bundle must be bound to\n"
+	"  --force   DIR may hold files: regular files at the bundle's names are replaced; an existing\n"
+	"            directory, symlink or other file at a name (or above a nested one) is refused\n";
 
 /* The vault wants open_entry before the first piece; the sink sees pieces only, so wrap. */
 struct open_state {
@@ -53,6 +56,65 @@ static int open_piece(void *ctx, size_t idx, const unsigned char *buf, size_t le
 	return sp_vault_write(st->v, buf, len);
 }
 
+/* Sets *empty to 1 if the directory open at dirfd holds nothing (dirfd stays open; the listing
+ * reads a descriptor of its own). */
+static int dir_empty(int dirfd, int *empty)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return SP_ERR_IO;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return SP_ERR_IO;
+	}
+	*empty = 1;
+	while ((errno = 0, de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			*empty = 0;
+			break;
+		}
+	fd = errno;
+	closedir(d);
+	errno = fd;
+	return fd != 0 ? SP_ERR_IO : SP_OK;
+}
+
+/* What open may write in DIR: a name the bundle creates must be free, or with --force a regular
+ * file it replaces. Every other name is new, so nothing below an existing directory is ever
+ * written: for a nested name, its first part must not exist. Prints the one error line. */
+static int check_names(const char *dir, int dirfd, const sp_entry *e, size_t n, int force)
+{
+	char top[SP_NAME_MAX + 1];
+	const char *kind;
+	struct stat st;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strcspn(e[i].name, "/");
+		int nested = e[i].name[len] == '/';
+		memcpy(top, e[i].name, len);
+		top[len] = 0;
+		if (fstatat(dirfd, top, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno == ENOENT)
+				continue;
+			return sp_fail("open: %s/%s: %s", dir, top, strerror(errno));
+		}
+		if (S_ISREG(st.st_mode) && !nested) {
+			if (force)
+				continue;
+			return sp_fail("open: %s/%s: already exists: pass --force to replace it, or open into an "
+			    "empty directory", dir, top);
+		}
+		kind = S_ISDIR(st.st_mode) ? "an existing directory" : S_ISLNK(st.st_mode) ? "a symbolic link"
+			: S_ISREG(st.st_mode) ? "a file where the bundle has a directory" : "a special file";
+		return sp_fail("open: %s/%s: %s in the way: --force replaces only regular files and never "
+		    "writes into an existing directory: remove it or open into an empty directory", dir, top, kind);
+	}
+	return EXIT_OK;
+}
+
 int cmd_open(int argc, char **argv)
 {
 	struct sp_unlock_req req = { "open", NULL, NULL, NULL, 0, 1 };
@@ -61,9 +123,9 @@ int cmd_open(int argc, char **argv)
 	sp_source *src = NULL;
 	sp_opener *o = NULL;
 	size_t n = 0;
-	int rc, err, dirfd = -1, made = 0;
+	int rc, err, dirfd = -1, made = 0, force = 0, empty = 0;
 
-	if ((rc = sp_cli_read_opts("open", open_usage, argc, argv, &req, &dir, NULL)) != EXIT_OK)
+	if ((rc = sp_cli_read_opts("open", open_usage, argc, argv, &req, &dir, NULL, &force)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
 	if (dir == NULL)
 		return sp_usage_error("open", "no output directory: pass -o DIR");
@@ -89,6 +151,17 @@ int cmd_open(int argc, char **argv)
 			: sp_fail_path("open", dir, SP_ERR_IO);
 		goto out;
 	}
+	if (dir_empty(dirfd, &empty) != SP_OK) {
+		rc = sp_fail_path("open", dir, SP_ERR_IO);
+		goto out;
+	}
+	if (!empty && !force) {
+		rc = sp_fail("open: %s: not empty: open into a new or empty directory, or pass --force to "
+		    "replace the files the bundle names", dir);
+		goto out;
+	}
+	if (check_names(dir, dirfd, st.entries, n, force) != EXIT_OK)
+		goto out;
 	if ((err = sp_vault_begin(&st.v, dirfd, (uid_t)-1, (gid_t)-1, 0700)) != SP_OK) {
 		rc = sp_fail_path("open", dir, err);
 		goto out;
@@ -97,6 +170,9 @@ int cmd_open(int argc, char **argv)
 		rc = err == SP_ERR_IO ? sp_fail_path("open", dir, err) : sp_fail_bundle("open", req.bundle, err, o);
 		goto out;
 	}
+	/* Again just before the move: the vault would merge into a directory made meanwhile. */
+	if (check_names(dir, dirfd, st.entries, n, force) != EXIT_OK)
+		goto out;
 	if ((err = sp_vault_commit(st.v)) != SP_OK) {
 		rc = err == SP_ERR_UNSAFE_PATH ? sp_fail("open: %s: %s", dir, sp_err_str(err))
 					       : sp_fail_path("open", dir, err);
@@ -150,7 +226,7 @@ int cmd_cat(int argc, char **argv)
 	size_t n = 0, i;
 	int rc, err;
 
-	if ((rc = sp_cli_read_opts("cat", cat_usage, argc, argv, &req, NULL, NULL)) != EXIT_OK)
+	if ((rc = sp_cli_read_opts("cat", cat_usage, argc, argv, &req, NULL, NULL, NULL)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
 	if (optind + 2 != argc)
 		return sp_usage_error("cat", "expected a bundle and an entry name");
