@@ -25,7 +25,7 @@ static const char seal_usage[] =
 	"usage: secretpack seal [-r RECIPIENT]... [-R RECIPIENTS_FILE]... [-p] [--context TEXT]\n"
 	"                       [--expires TIME] [-a] -o BUNDLE INPUT...\n"
 	"  INPUT is FILE (entry named by its basename), NAME=PATH, a DIRECTORY (one entry per\n"
-	"  regular file, named by its relative path) or -m MANIFEST.ini.\n"
+	"  regular file, named by its relative path) or -m MANIFEST.ini. Symlinks are refused.\n"
 	"  -r, --recipient KEY      an spkpub1... recipient (repeatable)\n"
 	"  -R, --recipients-file F  a file of recipients, one per line (repeatable)\n"
 	"  -p, --passphrase         add a passphrase recipient (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"

@@ -13,7 +13,7 @@ static const char usage[] =
 	"  seal [-r RCPT]... [-R FILE]... [-p] [--context TEXT] [--expires TIME] [-a]\n"
 	"       -o BUNDLE INPUT...             encrypt files, dirs, NAME=PATH or -m MANIFEST\n"
 	"  inspect [-i IDENTITY] [--json] BUNDLE   show a bundle's header (and entries with a key)\n"
-	"  open -i IDENTITY [--context TEXT] -o DIR BUNDLE   write every entry into DIR\n"
+	"  open -i IDENTITY [--context TEXT] [--force] -o DIR BUNDLE   entries into a new or empty DIR\n"
 	"  cat -i IDENTITY [--context TEXT] BUNDLE NAME      write one entry to stdout\n"
 	"  run [options] -- COMMAND [ARG...]   container entrypoint: secrets to tmpfs, drop, exec\n"
 	"\n"
