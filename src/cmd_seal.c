@@ -463,7 +463,7 @@ out:
 static void fd_budget(struct seal *s)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)SP_ENTRIES_MAX + 2 * FD_RESERVE;
+	rlim_t want = (rlim_t)(SP_ENTRIES_MAX + 2 * FD_RESERVE);
 
 	s->fd_budget = 0;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
