@@ -564,10 +564,15 @@ static int stream_inputs(struct seal *s, sp_sealer *sealer, const char *out)
 			rc = changed(in->path);
 			goto out;
 		}
+		/* O_NONBLOCK only kept a swapped-in FIFO or device from blocking the open. */
+		if ((err = fcntl(in->fd, F_GETFL)) < 0 || fcntl(in->fd, F_SETFL, err & ~O_NONBLOCK) < 0) {
+			rc = sp_fail_path(VERB, in->path, SP_ERR_IO);
+			goto out;
+		}
 		while (left > 0) {
 			size_t want = left < SP_CHUNK_BYTES ? (size_t)left : SP_CHUNK_BYTES;
 			ssize_t r = read(in->fd, buf, want);
-			if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0) {
 				rc = r < 0 ? sp_fail_path(VERB, in->path, SP_ERR_IO) : changed(in->path);
