@@ -126,7 +126,7 @@ else
 			sh "$2" "$SP" seal -r "$RCPT" -o "$T/out/p.spk" "$W/tree/" >/dev/null 2>"$T/p.err" &
 		_pid=$!
 		_i=0 _tmp=
-		while [ $_i -lt 250 ] && [ -z "$_tmp" ]; do
+		while [ $_i -lt 1500 ] && [ -z "$_tmp" ]; do
 			for _f in "$T/out"/.*.tmp-*; do [ -e "$_f" ] && _tmp=${_f##*/}; done
 			[ -n "$_tmp" ] || sleep 0.02
 			_i=$((_i + 1))
