@@ -1,4 +1,4 @@
-/* cli.h - shared by the front ends (main, cmd_*.c): messages, exit codes, verbs. */
+/* cli.h - the front-end module (cli.c) shared by main.c and cmd_*.c: messages, exit codes, verbs. */
 #ifndef SP_CLI_H
 #define SP_CLI_H
 
@@ -49,9 +49,10 @@ int sp_cli_begin(const char *verb, const char *path, struct sp_source **src, str
 int sp_cli_unlock(const struct sp_unlock_req *req, struct sp_source **src, struct sp_opener **o);
 /* One error line for a bundle-level failure (names the version for SP_ERR_VERSION). */
 int sp_fail_bundle(const char *verb, const char *path, int err, const struct sp_opener *o);
-/* Options of the reading verbs (-i, -p, --context, -o, --json); returns -1 after -h. */
+/* Options of the reading verbs (-i, -p, --context, -o, --json, --force; NULL outdir, json or
+ * force: that option is refused); returns -1 after -h. */
 int sp_cli_read_opts(const char *verb, const char *usage, int argc, char **argv,
-    struct sp_unlock_req *req, const char **outdir, int *json);
+    struct sp_unlock_req *req, const char **outdir, int *json, int *force);
 
 int cmd_keygen(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);

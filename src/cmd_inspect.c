@@ -120,7 +120,7 @@ int cmd_inspect(int argc, char **argv)
 	size_t n = 0;
 	int rc, err, json = 0, keyed;
 
-	if ((rc = sp_cli_read_opts("inspect", inspect_usage, argc, argv, &req, NULL, &json)) != EXIT_OK)
+	if ((rc = sp_cli_read_opts("inspect", inspect_usage, argc, argv, &req, NULL, &json, NULL)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
 	if (optind + 1 != argc)
 		return sp_usage_error("inspect", "expected one bundle");

@@ -1,5 +1,5 @@
-/* cmd_open.c - `secretpack open` (all entries into a directory) and `secretpack cat` (one entry),
- * plus the unlock sequence every reading verb shares. */
+/* cmd_open.c - `secretpack open` (all entries into a directory) and `secretpack cat` (one entry). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -18,127 +18,17 @@
 #include "sp_io.h"
 #include "sp_vault.h"
 
-int sp_fail_bundle(const char *verb, const char *path, int err, const sp_opener *o)
-{
-	sp_bundle_info info;
-
-	if (err == SP_ERR_IO)
-		return sp_fail_path(verb, path, err);
-	if (err == SP_ERR_VERSION && o != NULL) {
-		sp_open_info(o, &info);
-		return sp_fail("%s: %s: bundle format version %u is not supported by this secretpack "
-		    "(it reads version %d): upgrade secretpack", verb, path, info.version, SP_VERSION);
-	}
-	return sp_fail("%s: %s: %s", verb, path, sp_err_str(err));
-}
-
-int sp_cli_key_env(void)
-{
-	const char *key = getenv("SECRETPACK_KEY"), *key_file = getenv("SECRETPACK_KEY_FILE");
-
-	return (key != NULL && *key) || (key_file != NULL && *key_file);
-}
-
-int sp_cli_begin(const char *verb, const char *path, sp_source **src, sp_opener **o)
-{
-	int err, rc;
-
-	*src = NULL;
-	*o = NULL;
-	if ((err = sp_source_open(src, path)) != SP_OK)
-		return err == SP_ERR_ARMOR || err == SP_ERR_LIMIT ? sp_fail_bundle(verb, path, err, NULL)
-			: sp_fail_path(verb, path, err);
-	if ((err = sp_open_begin(o, sp_source_read, *src)) != SP_OK) {
-		rc = sp_fail_bundle(verb, path, err, *o);
-		sp_open_free(*o);
-		sp_source_close(*src);
-		*o = NULL;
-		*src = NULL;
-		return rc;
-	}
-	return EXIT_OK;
-}
-
-int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **o)
-{
-	sp_identities ids = { 0, NULL };
-	sp_bundle_info info;
-	char *pass = NULL;
-	size_t plen = 0;
-	const char *ctx;
-	int err, rc, have_key;
-
-	sp_no_dumps();
-	if ((rc = sp_cli_begin(req->verb, req->bundle, src, o)) != EXIT_OK)
-		return rc;
-	rc = EXIT_FAIL;
-	sp_open_info(*o, &info);
-	have_key = req->identity != NULL || sp_cli_key_env();
-	/* An identity unless -p was given, or no key is configured and the bundle takes a passphrase. */
-	if (req->passphrase == 0 && have_key && info.n_x25519 == 0) {
-		rc = sp_fail("%s: %s: the bundle has only a passphrase recipient: pass -p (or set "
-		    "SECRETPACK_PASSPHRASE_FILE)", req->verb, req->bundle);
-		goto out;
-	}
-	if (req->passphrase == 0 && (have_key || info.n_passphrase == 0)) {
-		if (sp_cli_identities(req->verb, req->identity, &ids) != EXIT_OK)
-			goto out;
-	} else {
-		if (info.n_passphrase == 0) {
-			rc = sp_fail("%s: %s: %s", req->verb, req->bundle, sp_err_str(SP_ERR_NO_PASS_STANZA));
-			goto out;
-		}
-		if ((err = sp_io_passphrase(&pass, &plen, "Passphrase for the bundle: ", 0)) != SP_OK) {
-			rc = sp_fail_pass(req->verb, err);
-			goto out;
-		}
-	}
-	err = sp_open_unlock(*o, (const unsigned char (*)[32])ids.sk, ids.n, pass, plen);
-	sp_identities_free(&ids);
-	if (pass != NULL) {
-		sp_io_free((unsigned char *)pass, plen, 1);
-		pass = NULL;
-	}
-	if (err != SP_OK) {
-		rc = sp_fail_bundle(req->verb, req->bundle, err, *o);
-		goto out;
-	}
-	if (req->check) {
-		ctx = req->context ? req->context : "";
-		if ((err = sp_open_check(*o, ctx, sp_now())) != SP_OK) {
-			if (err == SP_ERR_CONTEXT && !info.context[0])
-				rc = sp_fail("%s: %s: context mismatch: the bundle is bound to no context, "
-				    "not '%s': seal it with --context %s", req->verb, req->bundle, ctx, ctx);
-			else if (err == SP_ERR_CONTEXT)
-				rc = sp_fail("%s: %s: context mismatch: the bundle is bound to '%s'%s%s%s: "
-				    "pass the right --context", req->verb, req->bundle, info.context,
-				    *ctx ? ", not '" : " and no --context was given", ctx, *ctx ? "'" : "");
-			else
-				rc = sp_fail_bundle(req->verb, req->bundle, err, *o);
-			goto out;
-		}
-	}
-	return EXIT_OK;
-out:
-	sp_identities_free(&ids);
-	if (pass != NULL)
-		sp_io_free((unsigned char *)pass, plen, 1);
-	sp_open_free(*o);
-	sp_source_close(*src);
-	*o = NULL;
-	*src = NULL;
-	return rc;
-}
-
 /* ---- open ---- */
 
 static const char open_usage[] =
-	"usage: secretpack open [-i IDENTITY] [-p] [--context TEXT] -o DIR BUNDLE\n"
-	"  Writes every entry of BUNDLE into DIR (created 0700 if missing), with the entries' modes.\n"
-	"  All or nothing: on any failure nothing is left in DIR.\n"
+	"usage: secretpack open [-i IDENTITY] [-p] [--context TEXT] [--force] -o DIR BUNDLE\n"
+	"  Writes every entry of BUNDLE into DIR, a new (created 0700) or empty directory, with the\n"
+	"  entries' modes. All or nothing: on any failure nothing is left in DIR.\n"
 	"  -i FILE   identity file (else SECRETPACK_KEY or SECRETPACK_KEY_FILE)\n"
 	"  -p        use the bundle's passphrase (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
-	"  --context TEXT   the deployment the bundle must be bound to\n";
+	"  --context TEXT   the deployment the bundle must be bound to\n"
+	"  --force   DIR may hold files: regular files at the bundle's names are replaced; an existing\n"
+	"            directory, symlink or other file at a name (or above a nested one) is refused\n";
 
 /* The vault wants open_entry before the first piece; the sink sees pieces only, so wrap. */
 struct open_state {
@@ -166,44 +56,63 @@ static int open_piece(void *ctx, size_t idx, const unsigned char *buf, size_t le
 	return sp_vault_write(st->v, buf, len);
 }
 
-static int parse_read_opts(const char *verb, const char *usage, int argc, char **argv,
-    struct sp_unlock_req *req, const char **outdir, int *json)
+/* Sets *empty to 1 if the directory open at dirfd holds nothing (dirfd stays open; the listing
+ * reads a descriptor of its own). */
+static int dir_empty(int dirfd, int *empty)
 {
-	static const struct option opts[] = {
-		{ "identity", required_argument, 0, 'i' }, { "passphrase", no_argument, 0, 'p' },
-		{ "context", required_argument, 0, 'c' }, { "output", required_argument, 0, 'o' },
-		{ "json", no_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
-	};
-	int c;
+	struct dirent *de;
+	DIR *d;
+	int fd;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:pc:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i': req->identity = optarg; break;
-		case 'p': req->passphrase = 1; break;
-		case 'c': req->context = optarg; break;
-		case 'o':
-			if (outdir == NULL)
-				return sp_usage_error(verb, "unknown option -o");
-			*outdir = optarg;
-			break;
-		case 'j':
-			if (json == NULL)
-				return sp_usage_error(verb, "unknown option --json");
-			*json = 1;
-			break;
-		case 'h': (void)fputs(usage, stdout); return -1;
-		case ':': return sp_usage_error(verb, "option %s needs a value", argv[optind - 1]);
-		default: return sp_usage_error(verb, "unknown option %s", argv[optind - 1]);
-		}
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return SP_ERR_IO;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return SP_ERR_IO;
 	}
-	return EXIT_OK;
+	*empty = 1;
+	while ((errno = 0, de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			*empty = 0;
+			break;
+		}
+	fd = errno;
+	closedir(d);
+	errno = fd;
+	return fd != 0 ? SP_ERR_IO : SP_OK;
 }
 
-int sp_cli_read_opts(const char *verb, const char *usage, int argc, char **argv,
-    struct sp_unlock_req *req, const char **outdir, int *json)
+/* What open may write in DIR: a name the bundle creates must be free, or with --force a regular
+ * file it replaces. Every other name is new, so nothing below an existing directory is ever
+ * written: for a nested name, its first part must not exist. Prints the one error line. */
+static int check_names(const char *dir, int dirfd, const sp_entry *e, size_t n, int force)
 {
-	return parse_read_opts(verb, usage, argc, argv, req, outdir, json);
+	char top[SP_NAME_MAX + 1];
+	const char *kind;
+	struct stat st;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strcspn(e[i].name, "/");
+		int nested = e[i].name[len] == '/';
+		memcpy(top, e[i].name, len);
+		top[len] = 0;
+		if (fstatat(dirfd, top, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno == ENOENT)
+				continue;
+			return sp_fail("open: %s/%s: %s", dir, top, strerror(errno));
+		}
+		if (S_ISREG(st.st_mode) && !nested) {
+			if (force)
+				continue;
+			return sp_fail("open: %s/%s: already exists: pass --force to replace it, or open into an "
+			    "empty directory", dir, top);
+		}
+		kind = S_ISDIR(st.st_mode) ? "an existing directory" : S_ISLNK(st.st_mode) ? "a symbolic link"
+			: S_ISREG(st.st_mode) ? "a file where the bundle has a directory" : "a special file";
+		return sp_fail("open: %s/%s: %s in the way: --force replaces only regular files and never "
+		    "writes into an existing directory: remove it or open into an empty directory", dir, top, kind);
+	}
+	return EXIT_OK;
 }
 
 int cmd_open(int argc, char **argv)
@@ -214,9 +123,9 @@ int cmd_open(int argc, char **argv)
 	sp_source *src = NULL;
 	sp_opener *o = NULL;
 	size_t n = 0;
-	int rc, err, dirfd = -1, made = 0;
+	int rc, err, dirfd = -1, made = 0, force = 0, empty = 0;
 
-	if ((rc = parse_read_opts("open", open_usage, argc, argv, &req, &dir, NULL)) != EXIT_OK)
+	if ((rc = sp_cli_read_opts("open", open_usage, argc, argv, &req, &dir, NULL, &force)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
 	if (dir == NULL)
 		return sp_usage_error("open", "no output directory: pass -o DIR");
@@ -242,6 +151,17 @@ int cmd_open(int argc, char **argv)
 			: sp_fail_path("open", dir, SP_ERR_IO);
 		goto out;
 	}
+	if (dir_empty(dirfd, &empty) != SP_OK) {
+		rc = sp_fail_path("open", dir, SP_ERR_IO);
+		goto out;
+	}
+	if (!empty && !force) {
+		rc = sp_fail("open: %s: not empty: open into a new or empty directory, or pass --force to "
+		    "replace the files the bundle names", dir);
+		goto out;
+	}
+	if (check_names(dir, dirfd, st.entries, n, force) != EXIT_OK)
+		goto out;
 	if ((err = sp_vault_begin(&st.v, dirfd, (uid_t)-1, (gid_t)-1, 0700)) != SP_OK) {
 		rc = sp_fail_path("open", dir, err);
 		goto out;
@@ -250,6 +170,9 @@ int cmd_open(int argc, char **argv)
 		rc = err == SP_ERR_IO ? sp_fail_path("open", dir, err) : sp_fail_bundle("open", req.bundle, err, o);
 		goto out;
 	}
+	/* Again just before the move: the vault would merge into a directory made meanwhile. */
+	if (check_names(dir, dirfd, st.entries, n, force) != EXIT_OK)
+		goto out;
 	if ((err = sp_vault_commit(st.v)) != SP_OK) {
 		rc = err == SP_ERR_UNSAFE_PATH ? sp_fail("open: %s: %s", dir, sp_err_str(err))
 					       : sp_fail_path("open", dir, err);
@@ -303,7 +226,7 @@ int cmd_cat(int argc, char **argv)
 	size_t n = 0, i;
 	int rc, err;
 
-	if ((rc = parse_read_opts("cat", cat_usage, argc, argv, &req, NULL, NULL)) != EXIT_OK)
+	if ((rc = sp_cli_read_opts("cat", cat_usage, argc, argv, &req, NULL, NULL, NULL)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
 	if (optind + 2 != argc)
 		return sp_usage_error("cat", "expected a bundle and an entry name");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <sodium.h>
@@ -24,7 +25,7 @@ static const char seal_usage[] =
 	"usage: secretpack seal [-r RECIPIENT]... [-R RECIPIENTS_FILE]... [-p] [--context TEXT]\n"
 	"                       [--expires TIME] [-a] -o BUNDLE INPUT...\n"
 	"  INPUT is FILE (entry named by its basename), NAME=PATH, a DIRECTORY (one entry per\n"
-	"  regular file, named by its relative path) or -m MANIFEST.ini.\n"
+	"  regular file, named by its relative path) or -m MANIFEST.ini. Symlinks are refused.\n"
 	"  -r, --recipient KEY      an spkpub1... recipient (repeatable)\n"
 	"  -R, --recipients-file F  a file of recipients, one per line (repeatable)\n"
 	"  -p, --passphrase         add a passphrase recipient (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
@@ -35,14 +36,31 @@ static const char seal_usage[] =
 
 #define VERB "seal"
 
+/* An input is opened once, without following a symlink, and measured with fstat of that
+ * descriptor; the content streamed is read from the same descriptor. When the descriptor limit is
+ * too low to keep one per file, it is closed and reopened the same way at streaming time, and must
+ * then be the same inode (dev, ino) with the same size. */
 struct input {
 	sp_entry meta;
-	char *path;
+	char *path;  /* as shown in messages */
+	char *rel;   /* how to reopen it: relative to root (components opened with O_NOFOLLOW) */
+	int root;    /* a directory argument's descriptor, or AT_FDCWD for FILE and NAME=PATH */
+	int fd;      /* the measured file, or -1 once closed */
+	dev_t dev;
+	ino_t ino;
 };
+
+/* Descriptors left for everything else once the inputs have their budget. */
+#define FD_RESERVE 64
+#define O_INPUT (O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+#define O_SUBDIR (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
 struct seal {
 	struct input *in;
 	size_t n, cap;
+	int *roots;
+	size_t n_roots;
+	size_t fd_budget, fds_held;
 	unsigned char (*pks)[32];
 	size_t n_pks;
 	char context[SP_CONTEXT_MAX + 1];
@@ -75,29 +93,78 @@ static int mem_write(void *ctx, const unsigned char *buf, size_t len)
 	return SP_OK;
 }
 
-static int add_input(struct seal *s, const char *name, const char *path, const sp_entry *meta)
+static int symlink_refused(const char *where, const char *path)
+{
+	return sp_fail("%s: %s%s: a symbolic link, not a regular file: links are never followed; "
+	    "name its target instead (NAME=PATH)", VERB, where, path);
+}
+
+static int changed(const char *path)
+{
+	return sp_fail("%s: %s: changed while sealing: try again", VERB, path);
+}
+
+/* One line for a failed open or stat of an input. */
+static int input_error(const char *where, const char *path, int e)
+{
+	if (e == ELOOP)
+		return symlink_refused(where, path);
+	if (e == ENOENT)
+		return sp_fail("%s: %s%s: no such file: check the path", VERB, where, path);
+	if (e == EMFILE || e == ENFILE)
+		return sp_fail("%s: %s%s: too many open files: raise the limit (ulimit -n %d)", VERB, where,
+		    path, SP_ENTRIES_MAX + 2 * FD_RESERVE);
+	return sp_fail("%s: %s%s: %s", VERB, where, path, strerror(e));
+}
+
+/* Takes fd (a regular file, measured in *st): kept while the budget allows, else closed and
+ * reopened from root/rel when sealing. Closes fd on failure. */
+static int add_input(struct seal *s, const char *name, const char *path, const sp_entry *meta, int fd,
+    int root, const char *rel, const struct stat *st)
 {
 	struct input *in;
 
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 16;
-		if (ncap > (size_t)SP_ENTRIES_MAX * 2 || (in = realloc(s->in, ncap * sizeof *in)) == NULL)
+		if (ncap > (size_t)SP_ENTRIES_MAX * 2 || (in = realloc(s->in, ncap * sizeof *in)) == NULL) {
+			close(fd);
 			return sp_fail_err(VERB, s->cap > SP_ENTRIES_MAX ? SP_ERR_LIMIT : SP_ERR_NOMEM);
+		}
 		s->in = in;
 		s->cap = ncap;
 	}
 	in = &s->in[s->n];
 	memset(in, 0, sizeof *in);
+	in->fd = -1;
 	if (meta != NULL)
 		in->meta = *meta;
 	else
 		in->meta.mode = 0400;
-	if (strlen(name) > SP_NAME_MAX || sp_name_check(name) != SP_OK)
+	if (strlen(name) > SP_NAME_MAX || sp_name_check(name) != SP_OK) {
+		close(fd);
 		return sp_fail("%s: entry '%s': %s: rename it (letters, digits, . _ - @ + =, '/' between parts)",
 		    VERB, name, sp_err_str(SP_ERR_NAME));
+	}
+	if ((unsigned long long)st->st_size > SP_ENTRY_SIZE_MAX) {
+		close(fd);
+		return sp_fail("%s: %s: larger than the %llu MiB entry limit", VERB, path, SP_ENTRY_SIZE_MAX >> 20);
+	}
 	memcpy(in->meta.name, name, strlen(name) + 1);
-	if ((in->path = strdup(path)) == NULL)
+	in->meta.size = (uint64_t)st->st_size;
+	in->root = root;
+	in->dev = st->st_dev;
+	in->ino = st->st_ino;
+	if ((in->path = strdup(path)) == NULL || (in->rel = strdup(rel)) == NULL) {
+		free(in->path);
+		close(fd);
 		return sp_fail_err(VERB, SP_ERR_NOMEM);
+	}
+	if (s->fds_held < s->fd_budget) {
+		in->fd = fd;
+		s->fds_held++;
+	} else {
+		close(fd);
+	}
 	s->n++;
 	return EXIT_OK;
 }
@@ -107,21 +174,27 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Adds every regular file below dir (path on disk) as prefix/relative-name, sorted. */
+/* Adds every regular file below the directory open at fd (taken; shown as dir) as prefix/relative
+ * name, sorted. Every level is opened with openat and O_NOFOLLOW: nothing below the directory
+ * argument is reached through a symlink. Entry names are the paths relative to root. */
 /* NOLINTNEXTLINE(misc-no-recursion): depth is capped at SP_NAME_DEPTH_MAX */
-static int add_dir(struct seal *s, const char *dir, const char *prefix, int depth)
+static int add_dir(struct seal *s, int fd, const char *dir, const char *prefix, int root, int depth)
 {
 	DIR *d;
 	struct dirent *de;
 	struct stat st;
 	char **names = NULL, path[4096], name[SP_NAME_MAX + 2];
-	size_t n = 0, cap = 0;
-	int rc = EXIT_FAIL;
+	size_t n = 0, cap = 0, dlen = strlen(dir);
+	int rc = EXIT_FAIL, cfd;
 
-	if (depth > SP_NAME_DEPTH_MAX)
+	if (depth > SP_NAME_DEPTH_MAX) {
+		close(fd);
 		return sp_fail("%s: %s: directories nested too deep (limit %d)", VERB, dir, SP_NAME_DEPTH_MAX);
-	if ((d = opendir(dir)) == NULL)
+	}
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
 		return sp_fail_path(VERB, dir, SP_ERR_IO);
+	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -152,21 +225,40 @@ static int add_dir(struct seal *s, const char *dir, const char *prefix, int dept
 	if (n > 0)
 		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n; i++) {
-		int a = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		int a = snprintf(path, sizeof path, "%s%s%s", dir, dlen > 0 && dir[dlen - 1] == '/' ? "" : "/",
+		    names[i]);
 		int b = snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "/" : "", names[i]);
 		if (a < 0 || (size_t)a >= sizeof path || b < 0 || (size_t)b >= sizeof name) {
 			rc = sp_fail("%s: %s: path or entry name too long", VERB, path);
 			goto out;
 		}
-		if (lstat(path, &st) != 0) {
-			rc = sp_fail_path(VERB, path, SP_ERR_IO);
+		/* The type decides how to open; the open itself refuses a symlink swapped in since. */
+		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = input_error("", path, errno);
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			rc = symlink_refused("", path);
 			goto out;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			if (add_dir(s, path, name, depth + 1) != EXIT_OK)
+			if ((cfd = openat(dirfd(d), names[i], O_SUBDIR)) < 0) {
+				rc = errno == ENOTDIR ? changed(path) : input_error("", path, errno);
+				goto out;
+			}
+			if (add_dir(s, cfd, path, name, root, depth + 1) != EXIT_OK)
 				goto out;
 		} else if (S_ISREG(st.st_mode)) {
-			if (add_input(s, name, path, NULL) != EXIT_OK)
+			if ((cfd = openat(dirfd(d), names[i], O_INPUT)) < 0) {
+				rc = input_error("", path, errno);
+				goto out;
+			}
+			if (fstat(cfd, &st) != 0 || !S_ISREG(st.st_mode)) {
+				close(cfd);
+				rc = changed(path);
+				goto out;
+			}
+			if (add_input(s, name, path, NULL, cfd, root, name, &st) != EXIT_OK)
 				goto out;
 		} else {
 			rc = sp_fail("%s: %s: not a regular file or directory: remove it or seal files one by one",
@@ -181,6 +273,53 @@ out:
 	free(names);
 	closedir(d);
 	return rc;
+}
+
+/* A FILE, NAME=PATH or manifest path: the path the user gave, whose last component must not be a
+ * symlink; opened and measured once. where prefixes messages (a manifest line). */
+static int add_file(struct seal *s, const char *name, const char *path, const sp_entry *meta,
+    const char *where)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st) != 0)
+		return input_error(where, path, errno);
+	if (S_ISLNK(st.st_mode))
+		return symlink_refused(where, path);
+	if (!S_ISREG(st.st_mode))
+		return sp_fail("%s: %s%s: not a regular file: seal regular files or directories", VERB, where,
+		    path);
+	if ((fd = open(path, O_INPUT)) < 0)
+		return input_error(where, path, errno);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return changed(path);
+	}
+	return add_input(s, name, path, meta, fd, AT_FDCWD, path, &st);
+}
+
+/* A directory argument: opened once; a copy of its descriptor stays open (s->roots) to reopen
+ * files below it without a path from the current directory. */
+static int add_tree(struct seal *s, const char *arg)
+{
+	int fd, keep, *nr;
+
+	if ((fd = open(arg, O_SUBDIR)) < 0)
+		return errno == ENOTDIR ? changed(arg) : input_error("", arg, errno);
+	if ((nr = realloc(s->roots, (s->n_roots + 1) * sizeof *nr)) == NULL) {
+		close(fd);
+		return sp_fail_err(VERB, SP_ERR_NOMEM);
+	}
+	s->roots = nr;
+	if ((keep = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		int e = errno;
+		close(fd);
+		return input_error("", arg, e);
+	}
+	s->roots[s->n_roots++] = keep;
+	s->fds_held++;
+	return add_dir(s, fd, arg, "", keep, 1);
 }
 
 static int add_arg(struct seal *s, const char *arg)
@@ -198,18 +337,12 @@ static int add_arg(struct seal *s, const char *arg)
 			    SP_NAME_MAX);
 		memcpy(name, arg, len);
 		name[len] = 0;
-		if (stat(eq + 1, &st) != 0)
-			return sp_fail_path(VERB, eq + 1, errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO);
-		if (!S_ISREG(st.st_mode))
-			return sp_fail_path(VERB, eq + 1, SP_ERR_UNSAFE_PATH);
-		return add_input(s, name, eq + 1, NULL);
+		return add_file(s, name, eq + 1, NULL, "");
 	}
-	if (stat(arg, &st) != 0)
-		return sp_fail_path(VERB, arg, errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO);
+	if (lstat(arg, &st) != 0)
+		return input_error("", arg, errno);
 	if (S_ISDIR(st.st_mode))
-		return add_dir(s, arg, "", 1);
-	if (!S_ISREG(st.st_mode))
-		return sp_fail_path(VERB, arg, SP_ERR_UNSAFE_PATH);
+		return add_tree(s, arg);
 	len = strlen(arg);
 	while (len > 1 && arg[len - 1] == '/')
 		len--;
@@ -219,7 +352,7 @@ static int add_arg(struct seal *s, const char *arg)
 		return sp_fail("%s: %s: file name too long for an entry: use NAME=PATH", VERB, arg);
 	memcpy(name, base, (size_t)(arg + len - base));
 	name[arg + len - base] = 0;
-	return add_input(s, name, arg, NULL);
+	return add_file(s, name, arg, NULL, "");
 }
 
 static int too_many(size_t n, int passphrase)
@@ -279,7 +412,7 @@ static int add_manifest(struct seal *s, const char *path)
 {
 	sp_manifest m;
 	unsigned char *text = NULL;
-	char dir[4096], why[256] = "", where[64];
+	char dir[4096], why[256] = "", where[1024];
 	const char *slash = strrchr(path, '/');
 	size_t len = 0;
 	int line = 0, err, rc = EXIT_FAIL;
@@ -315,18 +448,8 @@ static int add_manifest(struct seal *s, const char *path)
 			goto out;
 	}
 	for (size_t i = 0; i < m.n_entries; i++) {
-		struct stat st;
-		if (stat(m.entries[i].path, &st) != 0) {
-			rc = sp_fail("%s: %s:%d: %s: %s", VERB, path, m.entries[i].line, m.entries[i].path,
-			    errno == ENOENT ? "no such file: check the path" : strerror(errno));
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			rc = sp_fail("%s: %s:%d: %s: not a regular file", VERB, path, m.entries[i].line,
-			    m.entries[i].path);
-			goto out;
-		}
-		if (add_input(s, m.entries[i].meta.name, m.entries[i].path, &m.entries[i].meta) != EXIT_OK)
+		(void)snprintf(where, sizeof where, "%s:%d: ", path, m.entries[i].line);
+		if (add_file(s, m.entries[i].meta.name, m.entries[i].path, &m.entries[i].meta, where) != EXIT_OK)
 			goto out;
 	}
 	rc = EXIT_OK;
@@ -335,20 +458,51 @@ out:
 	return rc;
 }
 
-/* Sizes now; files are reopened while sealing and must still have them. */
-static int size_inputs(struct seal *s)
+/* Room for one descriptor per input: the soft limit is raised up to the hard one; past the budget,
+ * inputs are closed once measured and reopened (and checked) while sealing. */
+static void fd_budget(struct seal *s)
 {
-	struct stat st;
+	struct rlimit rl;
+	rlim_t want = (rlim_t)(SP_ENTRIES_MAX + 2 * FD_RESERVE);
 
-	for (size_t i = 0; i < s->n; i++) {
-		if (stat(s->in[i].path, &st) != 0)
-			return sp_fail_path(VERB, s->in[i].path, SP_ERR_IO);
-		if ((unsigned long long)st.st_size > SP_ENTRY_SIZE_MAX)
-			return sp_fail("%s: %s: larger than the %llu MiB entry limit", VERB, s->in[i].path,
-			    SP_ENTRY_SIZE_MAX >> 20);
-		s->in[i].meta.size = (uint64_t)st.st_size;
+	s->fd_budget = 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 && getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return;
 	}
-	return EXIT_OK;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > want)
+		rl.rlim_cur = want;
+	s->fd_budget = rl.rlim_cur > FD_RESERVE ? (size_t)(rl.rlim_cur - FD_RESERVE) : 0;
+}
+
+/* Opens in->rel again below in->root, never through a symlink. Returns the descriptor or -1. */
+static int reopen_input(const struct input *in)
+{
+	char rel[SP_NAME_MAX + 2], *part, *next;
+	int fd = in->root, nfd;
+
+	if (in->root == AT_FDCWD)
+		return open(in->rel, O_INPUT);
+	if ((size_t)snprintf(rel, sizeof rel, "%s", in->rel) >= sizeof rel) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (part = rel; (next = strchr(part, '/')) != NULL; part = next + 1) {
+		*next = 0;
+		nfd = openat(fd, part, O_SUBDIR);
+		if (fd != in->root)
+			close(fd);
+		if (nfd < 0)
+			return -1;
+		fd = nfd;
+	}
+	nfd = openat(fd, part, O_INPUT);
+	if (fd != in->root)
+		close(fd);
+	return nfd;
 }
 
 static int check_entries(struct seal *s, sp_entry *list)
@@ -387,6 +541,8 @@ static int check_entries(struct seal *s, sp_entry *list)
 	return EXIT_OK;
 }
 
+/* Streams each input from the descriptor it was measured through; a reopened one must be the same
+ * inode. Any change of size, while or after reading, fails the seal before the bundle is committed. */
 static int stream_inputs(struct seal *s, sp_sealer *sealer, const char *out)
 {
 	unsigned char *buf;
@@ -395,37 +551,45 @@ static int stream_inputs(struct seal *s, sp_sealer *sealer, const char *out)
 	if ((buf = sodium_malloc(SP_CHUNK_BYTES)) == NULL)
 		return sp_fail_err(VERB, SP_ERR_NOMEM);
 	for (size_t i = 0; i < s->n; i++) {
-		uint64_t left = s->in[i].meta.size;
+		struct input *in = &s->in[i];
+		uint64_t left = in->meta.size;
 		struct stat st;
-		int fd = open(s->in[i].path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0) {
-			rc = sp_fail_path(VERB, s->in[i].path, SP_ERR_IO);
+
+		if (in->fd < 0 && (in->fd = reopen_input(in)) < 0) {
+			rc = errno == ENOENT || errno == ENOTDIR ? changed(in->path) : input_error("", in->path, errno);
 			goto out;
 		}
-		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != left) {
-			close(fd);
-			rc = sp_fail("%s: %s: changed while sealing: try again", VERB, s->in[i].path);
+		if (fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_dev != in->dev ||
+		    st.st_ino != in->ino || (uint64_t)st.st_size != left) {
+			rc = changed(in->path);
+			goto out;
+		}
+		/* O_NONBLOCK only kept a swapped-in FIFO or device from blocking the open. */
+		if ((err = fcntl(in->fd, F_GETFL)) < 0 || fcntl(in->fd, F_SETFL, err & ~O_NONBLOCK) < 0) {
+			rc = sp_fail_path(VERB, in->path, SP_ERR_IO);
 			goto out;
 		}
 		while (left > 0) {
 			size_t want = left < SP_CHUNK_BYTES ? (size_t)left : SP_CHUNK_BYTES;
-			ssize_t r = read(fd, buf, want);
+			ssize_t r = read(in->fd, buf, want);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0) {
-				close(fd);
-				rc = r < 0 ? sp_fail_path(VERB, s->in[i].path, SP_ERR_IO)
-					   : sp_fail("%s: %s: changed while sealing: try again", VERB, s->in[i].path);
+				rc = r < 0 ? sp_fail_path(VERB, in->path, SP_ERR_IO) : changed(in->path);
 				goto out;
 			}
 			if ((err = sp_seal_write(sealer, buf, (size_t)r)) != SP_OK) {
-				close(fd);
 				rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
 				goto out;
 			}
 			left -= (uint64_t)r;
 		}
-		close(fd);
+		if (fstat(in->fd, &st) != 0 || (uint64_t)st.st_size != in->meta.size) {
+			rc = changed(in->path);
+			goto out;
+		}
+		close(in->fd);
+		in->fd = -1;
 	}
 	rc = EXIT_OK;
 out:
@@ -463,6 +627,7 @@ int cmd_seal(int argc, char **argv)
 
 	memset(&s, 0, sizeof s);
 	memset(&sp, 0, sizeof sp);
+	fd_budget(&s);
 	opterr = 0;
 	/* First pass: options that are not inputs. */
 	while ((c = getopt_long(argc, argv, ":r:R:pc:e:ao:m:h", opts, NULL)) != -1) {
@@ -526,8 +691,6 @@ int cmd_seal(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (size_inputs(&s) != EXIT_OK)
-		goto done;
 	if ((list = calloc(s.n ? s.n : 1, sizeof *list)) == NULL) {
 		rc = sp_fail_err(VERB, SP_ERR_NOMEM);
 		goto done;
@@ -583,8 +746,15 @@ done:
 	sp_outfile_free(of);
 	if (pass != NULL)
 		sp_io_free((unsigned char *)pass, plen, 1);
-	for (size_t i = 0; i < s.n; i++)
+	for (size_t i = 0; i < s.n; i++) {
+		if (s.in[i].fd >= 0)
+			close(s.in[i].fd);
 		free(s.in[i].path);
+		free(s.in[i].rel);
+	}
+	for (size_t i = 0; i < s.n_roots; i++)
+		close(s.roots[i]);
+	free(s.roots);
 	free(s.in);
 	free(s.pks);
 	free(list);

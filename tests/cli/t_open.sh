@@ -157,7 +157,11 @@ mkdir -p "$T/trap"
 printf 'precious' >"$T/victim"
 ln -s "$T/victim" "$T/trap/db_password"
 # shellcheck disable=SC2086
-refuse "a symlink at an entry path: refused" "symlink|unsafe|in the way" code 1 "$SP" open -i "$T/id" $O -o "$T/trap" "$T/b.spk"
+refuse "a symlink at an entry path: refused (DIR not empty)" "trap: not empty.*--force" code 1 \
+	"$SP" open -i "$T/id" $O -o "$T/trap" "$T/b.spk"
+# shellcheck disable=SC2086
+refuse "a symlink at an entry path, --force: refused" "db_password: a symbolic link in the way" code 1 \
+	"$SP" open -i "$T/id" $O --force -o "$T/trap" "$T/b.spk"
 is "symlink target untouched" "precious" "$(cat "$T/victim")"
 is "symlinked DIR: nothing else written" "db_password" "$(ls -A "$T/trap")"
 ln -s "$T/out" "$T/dirlink"
@@ -171,10 +175,17 @@ mkdir -p "$T/again"
 "$SP" open -i "$T/id" -o "$T/again" "$T/flat.spk" >/dev/null 2>&1
 printf 'changed' >"$T/in/db_password.new"
 "$SP" seal -r "$RCPT" -o "$T/flat.spk" "db_password=$T/in/db_password.new" "$T/in/api_token" 2>/dev/null
-check "open again into the same DIR" "$SP" open -i "$T/id" -o "$T/again" "$T/flat.spk"
+refuse "open again into the same DIR: refused without --force" "again: not empty.*--force" code 1 \
+	"$SP" open -i "$T/id" -o "$T/again" "$T/flat.spk"
+is "open again without --force: files untouched" "s3cret-db-password" "$(cat "$T/again/db_password")"
+check "open again into the same DIR with --force" "$SP" open -i "$T/id" --force -o "$T/again" "$T/flat.spk"
 is "open again: entries replaced with the new content" "changed" "$(cat "$T/again/db_password")"
 # shellcheck disable=SC2086
-check "open again a bundle with nested names into the same DIR" "$SP" open -i "$T/id" $O -o "$T/out" "$T/b.spk"
+refuse "open again a bundle with nested names, --force: refused (no merge into nested/)" \
+	"out/nested: an existing directory in the way" code 1 "$SP" open -i "$T/id" $O --force -o "$T/out" "$T/b.spk"
+is "nested names refused: the tree is as it was" "api_token db_password nested" \
+	"$(ls -A "$T/out" | tr '\n' ' ' | sed 's/ $//')"
+refuse "cat --force: exit 2" "unknown option --force" code 2 "$SP" cat -i "$T/id" --force "$T/b.spk" api_token
 
 # Keys.
 cp "$T/id" "$T/loose.key"; chmod 644 "$T/loose.key"

@@ -13,7 +13,7 @@ FUZZ_CPPFLAGS = -D_GNU_SOURCE -Iinclude -Itests/fuzz
 FUZZ_LIBS = $(shell pkg-config --libs libsodium libargon2 inih) -pthread
 FUZZ_HARNESSES = fuzz_bundle fuzz_index fuzz_armor fuzz_keys fuzz_manifest fuzz_passwd
 
-# The core sources each harness needs; never main.c, cmd_*.c or sp_io.c.
+# The core sources each harness needs; never main.c, cli.c, cmd_*.c or sp_io.c.
 FUZZ_SRC_fuzz_bundle = sp_bundle sp_crypto sp_kdf sp_err
 FUZZ_SRC_fuzz_index = sp_bundle sp_crypto sp_kdf sp_err
 FUZZ_SRC_fuzz_armor = sp_encoding sp_crypto sp_err

@@ -1,0 +1,279 @@
+/* cli.c - the front-end helpers every verb shares: one-line errors, identities, bundle unlock, options. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "cli.h"
+#include "sp_bundle.h"
+#include "sp_err.h"
+#include "sp_identity.h"
+#include "sp_io.h"
+
+int sp_fail(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n = snprintf(line, sizeof line, "secretpack: ");
+
+	va_start(ap, fmt);
+	(void)vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	/* One line, whatever the message holds. */
+	for (char *p = line; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	strcat(line, "\n");
+	(void)fputs(line, stderr);
+	(void)fflush(stderr);
+	return EXIT_FAIL;
+}
+
+int sp_fail_err(const char *what, int err)
+{
+	return sp_fail("%s: %s", what, sp_err_str(err));
+}
+
+int sp_fail_path(const char *verb, const char *path, int err)
+{
+	if (err == SP_ERR_IO)
+		return sp_fail("%s: %s: %s", verb, path, strerror(errno));
+	if (err == SP_ERR_NOT_FOUND)
+		return sp_fail("%s: %s: no such file: check the path", verb, path);
+	if (err == SP_ERR_UNSAFE_PATH)
+		return sp_fail("%s: %s: not a regular file", verb, path);
+	if (err == SP_ERR_PERM)
+		return sp_fail("%s: %s: readable or writable by group or others: run 'chmod 600 %s'",
+		    verb, path, path);
+	return sp_fail("%s: %s: %s", verb, path, sp_err_str(err));
+}
+
+int sp_fail_pass(const char *verb, int err)
+{
+	switch (err) {
+	case SP_ERR_ARG:
+		return sp_fail("%s: no passphrase: set SECRETPACK_PASSPHRASE_FILE or SECRETPACK_PASSPHRASE, "
+		    "or run on a terminal", verb);
+	case SP_ERR_WRONG_PASS:
+		return sp_fail("%s: empty passphrase, or the two entries differ: try again", verb);
+	case SP_ERR_LIMIT:
+		return sp_fail("%s: passphrase longer than 1024 bytes: use a shorter one", verb);
+	default:
+		return sp_fail_path(verb, "SECRETPACK_PASSPHRASE_FILE", err);
+	}
+}
+
+int sp_cli_identities(const char *verb, const char *path, sp_identities *ids)
+{
+	const char *shown = path;
+	size_t bad = 0;
+	int err;
+
+	if (shown == NULL) {
+		const char *key = getenv("SECRETPACK_KEY");
+		shown = key != NULL && *key ? "SECRETPACK_KEY" : getenv("SECRETPACK_KEY_FILE");
+	}
+	if (shown == NULL)
+		return sp_fail("%s: no identity: pass -i FILE or set SECRETPACK_KEY_FILE or SECRETPACK_KEY", verb);
+	err = sp_io_load_identities(ids, path, &bad);
+	if (err == SP_OK)
+		return EXIT_OK;
+	if (err == SP_ERR_ARG)
+		return sp_fail_pass(verb, err);
+	if (err == SP_ERR_WRONG_PASS)
+		return sp_fail("%s: %s: wrong passphrase for the encrypted identity", verb, shown);
+	if (bad > 0)
+		return sp_fail("%s: %s: line %zu: %s", verb, shown, bad, sp_err_str(err));
+	return sp_fail_path(verb, shown, err);
+}
+
+int sp_usage_error(const char *verb, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sp_fail("%s: %s: run 'secretpack %s -h' for usage", verb, msg, verb);
+	return EXIT_USAGE;
+}
+
+void sp_no_dumps(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+unsigned long long sp_now(void)
+{
+	time_t t = time(NULL);
+
+	return t < 0 ? 0 : (unsigned long long)t;
+}
+
+int sp_fail_bundle(const char *verb, const char *path, int err, const sp_opener *o)
+{
+	sp_bundle_info info;
+
+	if (err == SP_ERR_IO)
+		return sp_fail_path(verb, path, err);
+	if (err == SP_ERR_VERSION && o != NULL) {
+		sp_open_info(o, &info);
+		return sp_fail("%s: %s: bundle format version %u is not supported by this secretpack "
+		    "(it reads version %d): upgrade secretpack", verb, path, info.version, SP_VERSION);
+	}
+	return sp_fail("%s: %s: %s", verb, path, sp_err_str(err));
+}
+
+int sp_cli_key_env(void)
+{
+	const char *key = getenv("SECRETPACK_KEY"), *key_file = getenv("SECRETPACK_KEY_FILE");
+
+	return (key != NULL && *key) || (key_file != NULL && *key_file);
+}
+
+int sp_cli_begin(const char *verb, const char *path, sp_source **src, sp_opener **o)
+{
+	int err, rc;
+
+	*src = NULL;
+	*o = NULL;
+	if ((err = sp_source_open(src, path)) != SP_OK)
+		return err == SP_ERR_ARMOR || err == SP_ERR_LIMIT ? sp_fail_bundle(verb, path, err, NULL)
+			: sp_fail_path(verb, path, err);
+	if ((err = sp_open_begin(o, sp_source_read, *src)) != SP_OK) {
+		rc = sp_fail_bundle(verb, path, err, *o);
+		sp_open_free(*o);
+		sp_source_close(*src);
+		*o = NULL;
+		*src = NULL;
+		return rc;
+	}
+	return EXIT_OK;
+}
+
+int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **o)
+{
+	sp_identities ids = { 0, NULL };
+	sp_bundle_info info;
+	char *pass = NULL;
+	size_t plen = 0;
+	const char *ctx;
+	int err, rc, have_key;
+
+	sp_no_dumps();
+	if ((rc = sp_cli_begin(req->verb, req->bundle, src, o)) != EXIT_OK)
+		return rc;
+	rc = EXIT_FAIL;
+	sp_open_info(*o, &info);
+	have_key = req->identity != NULL || sp_cli_key_env();
+	/* An identity unless -p was given, or no key is configured and the bundle takes a passphrase. */
+	if (req->passphrase == 0 && have_key && info.n_x25519 == 0) {
+		rc = sp_fail("%s: %s: the bundle has only a passphrase recipient: pass -p (or set "
+		    "SECRETPACK_PASSPHRASE_FILE)", req->verb, req->bundle);
+		goto out;
+	}
+	if (req->passphrase == 0 && (have_key || info.n_passphrase == 0)) {
+		if (sp_cli_identities(req->verb, req->identity, &ids) != EXIT_OK)
+			goto out;
+	} else {
+		if (info.n_passphrase == 0) {
+			rc = sp_fail("%s: %s: %s", req->verb, req->bundle, sp_err_str(SP_ERR_NO_PASS_STANZA));
+			goto out;
+		}
+		if ((err = sp_io_passphrase(&pass, &plen, "Passphrase for the bundle: ", 0)) != SP_OK) {
+			rc = sp_fail_pass(req->verb, err);
+			goto out;
+		}
+	}
+	err = sp_open_unlock(*o, (const unsigned char (*)[32])ids.sk, ids.n, pass, plen);
+	sp_identities_free(&ids);
+	if (pass != NULL) {
+		sp_io_free((unsigned char *)pass, plen, 1);
+		pass = NULL;
+	}
+	if (err != SP_OK) {
+		rc = sp_fail_bundle(req->verb, req->bundle, err, *o);
+		goto out;
+	}
+	if (req->check) {
+		ctx = req->context ? req->context : "";
+		if ((err = sp_open_check(*o, ctx, sp_now())) != SP_OK) {
+			if (err == SP_ERR_CONTEXT && !info.context[0])
+				rc = sp_fail("%s: %s: context mismatch: the bundle is bound to no context, "
+				    "not '%s': seal it with --context %s", req->verb, req->bundle, ctx, ctx);
+			else if (err == SP_ERR_CONTEXT)
+				rc = sp_fail("%s: %s: context mismatch: the bundle is bound to '%s'%s%s%s: "
+				    "pass the right --context", req->verb, req->bundle, info.context,
+				    *ctx ? ", not '" : " and no --context was given", ctx, *ctx ? "'" : "");
+			else
+				rc = sp_fail_bundle(req->verb, req->bundle, err, *o);
+			goto out;
+		}
+	}
+	return EXIT_OK;
+out:
+	sp_identities_free(&ids);
+	if (pass != NULL)
+		sp_io_free((unsigned char *)pass, plen, 1);
+	sp_open_free(*o);
+	sp_source_close(*src);
+	*o = NULL;
+	*src = NULL;
+	return rc;
+}
+static int parse_read_opts(const char *verb, const char *usage, int argc, char **argv,
+    struct sp_unlock_req *req, const char **outdir, int *json, int *force)
+{
+	static const struct option opts[] = {
+		{ "identity", required_argument, 0, 'i' }, { "passphrase", no_argument, 0, 'p' },
+		{ "context", required_argument, 0, 'c' }, { "output", required_argument, 0, 'o' },
+		{ "json", no_argument, 0, 'j' }, { "force", no_argument, 0, 'f' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:pc:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': req->identity = optarg; break;
+		case 'p': req->passphrase = 1; break;
+		case 'c': req->context = optarg; break;
+		case 'o':
+			if (outdir == NULL)
+				return sp_usage_error(verb, "unknown option -o");
+			*outdir = optarg;
+			break;
+		case 'j':
+			if (json == NULL)
+				return sp_usage_error(verb, "unknown option --json");
+			*json = 1;
+			break;
+		case 'f':
+			if (force == NULL)
+				return sp_usage_error(verb, "unknown option --force");
+			*force = 1;
+			break;
+		case 'h': (void)fputs(usage, stdout); return -1;
+		case ':': return sp_usage_error(verb, "option %s needs a value", argv[optind - 1]);
+		default: return sp_usage_error(verb, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	return EXIT_OK;
+}
+
+int sp_cli_read_opts(const char *verb, const char *usage, int argc, char **argv,
+    struct sp_unlock_req *req, const char **outdir, int *json, int *force)
+{
+	return parse_read_opts(verb, usage, argc, argv, req, outdir, json, force);
+}
+
