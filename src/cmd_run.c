@@ -45,6 +45,15 @@ static const char run_usage[] =
 
 /* ---- arguments ---- */
 
+/* Every occurrence of a flag: a later one must not hide an empty earlier one. */
+static int nonempty(const char *flag, const char *var, const char *val)
+{
+	if (*val == '\0')
+		return sp_usage_error("run", "%s '': an empty value is not allowed (nor %s=''): give "
+		    "a value or leave %s out", flag, var, flag);
+	return EXIT_OK;
+}
+
 /* A flag's value, else its SECRETPACK_* variable's, else def. An empty value means nothing a
  * user could want (the current directory? the default? the current user?): a usage error
  * naming both the flag and the variable, wherever it comes from. EXIT_OK or EXIT_USAGE. */
@@ -53,9 +62,8 @@ static int flag_or_env(const char *flag, const char *val, const char *var, const
 {
 	const char *v = getenv(var);
 
-	if (val != NULL && *val == '\0')
-		return sp_usage_error("run", "%s '': an empty value is not allowed (nor %s=''): give "
-		    "a value or leave %s out", flag, var, flag);
+	if (val != NULL && nonempty(flag, var, val) != EXIT_OK)
+		return EXIT_USAGE;
 	if (v != NULL && *v == '\0')
 		return sp_usage_error("run", "%s='' (the variable of %s): an empty value is not "
 		    "allowed: give a value or unset %s", var, flag, var);
@@ -67,6 +75,9 @@ static int keep_env(struct run_opts *o, const char *name)
 {
 	int err = sp_env_keep_check(name);
 
+	if (*name == '\0')
+		return sp_usage_error("run", "--keep-env '': an empty value is not allowed: name a "
+		    "SECRETPACK_* variable or leave --keep-env out");
 	if (err == SP_ERR_PERM)
 		return sp_usage_error("run", "--keep-env %s: a key or passphrase variable is never passed "
 		    "to the app", name);
@@ -185,16 +196,27 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_BUNDLE:
-			if (*optarg == '\0')
-				return sp_usage_error("run", "--bundle '': an empty value is not allowed (nor "
-				    "SECRETPACK_BUNDLE=''): give a bundle path or leave --bundle out");
+			if ((rc = nonempty("--bundle", "SECRETPACK_BUNDLE", optarg)) != EXIT_OK)
+				return rc;
 			if (o->n_bundles == BUNDLES_MAX)
 				return sp_usage_error("run", "too many --bundle");
 			o->bundles[o->n_bundles++] = optarg;
 			break;
-		case O_DIR: o->dir = optarg; break;
-		case O_USER: o->user = optarg; break;
-		case O_CONTEXT: o->context = optarg; break;
+		case O_DIR:
+			if ((rc = nonempty("--dir", "SECRETPACK_DIR", optarg)) != EXIT_OK)
+				return rc;
+			o->dir = optarg;
+			break;
+		case O_USER:
+			if ((rc = nonempty("--user", "SECRETPACK_USER", optarg)) != EXIT_OK)
+				return rc;
+			o->user = optarg;
+			break;
+		case O_CONTEXT:
+			if ((rc = nonempty("--context", "SECRETPACK_CONTEXT", optarg)) != EXIT_OK)
+				return rc;
+			o->context = optarg;
+			break;
 		case O_INIT: o->init = 1; break;
 		case O_KEEP:
 			if ((rc = keep_env(o, optarg)) != EXIT_OK)
@@ -204,9 +226,8 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		case O_NNP: o->allow_new_privs = 1; break;
 		case O_UNLINK: o->unlink_key = 1; break;
 		case O_ALLOW:
-			if (*optarg == '\0')
-				return sp_usage_error("run", "--env-allow '': an empty value is not allowed (nor "
-				    "SECRETPACK_ENV_ALLOW=''): give a pattern or leave --env-allow out");
+			if ((rc = nonempty("--env-allow", "SECRETPACK_ENV_ALLOW", optarg)) != EXIT_OK)
+				return rc;
 			if (n_allow == ENV_ALLOW_MAX)
 				return sp_usage_error("run", "too many --env-allow patterns (at most %d)",
 				    ENV_ALLOW_MAX);
