@@ -22,6 +22,18 @@
 #define PASS_MAX 1024
 #define DESC_MAX (2 * PATH_MAX + 64)
 
+/* The value of var, or NULL when unset or empty (an empty key variable counts as unset). */
+static const char *value_of(const char *var)
+{
+	const char *v = getenv(var);
+	return v != NULL && *v ? v : NULL;
+}
+
+static int is_set(const char *var)
+{
+	return value_of(var) != NULL;
+}
+
 /* ---- descriptors ---- */
 
 static int parse_fd(const char *s, int *fd)
@@ -205,15 +217,15 @@ static const char *unlink_file(const char *path, int fd, char *why, size_t cap)
 		(void)snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
 	if (*base == '\0' || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return "its folder cannot be opened";
-	if (fstatat(dfd, base, &ls, AT_SYMLINK_NOFOLLOW) != 0 || fstat(fd, &st) != 0) {
+	if (fstatat(dfd, base, &ls, AT_SYMLINK_NOFOLLOW) != 0 || fstat(fd, &st) != 0 ||
+	    (!S_ISLNK(ls.st_mode) && ls.st_dev == st.st_dev && ls.st_ino == st.st_ino &&
+	    unlinkat(dfd, base, 0) != 0)) {
 		(void)snprintf(why, cap, "%s", strerror(errno));
 	} else if (S_ISLNK(ls.st_mode)) {
 		(void)snprintf(why, cap, "it is a symlink (a Kubernetes Secret or projected volume?) and "
 		    "only a regular file is removed");
 	} else if (ls.st_dev != st.st_dev || ls.st_ino != st.st_ino) {
 		(void)snprintf(why, cap, "it was replaced after it was read");
-	} else if (unlinkat(dfd, base, 0) != 0) {
-		(void)snprintf(why, cap, "%s", strerror(errno));
 	} else if (fstat(fd, &st) != 0 || st.st_nlink != 0) {
 		(void)snprintf(why, cap, "another hard link to it remains");
 	} else {
@@ -327,13 +339,15 @@ static int set_pass(struct run *r, const char *var, const char *src, size_t n)
 
 static int load_pass(struct run *r)
 {
-	const char *env = getenv("SECRETPACK_PASSPHRASE"), *file = getenv("SECRETPACK_PASSPHRASE_FILE");
+	const char *env = value_of("SECRETPACK_PASSPHRASE"), *file = value_of("SECRETPACK_PASSPHRASE_FILE");
 	unsigned char *text = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (env != NULL && *env)
+	if (env != NULL)
 		return set_pass(r, "SECRETPACK_PASSPHRASE", env, strlen(env));
+	if (file == NULL)
+		return EXIT_OK;
 	if (load_file(r, "SECRETPACK_PASSPHRASE_FILE", file, 0, PASS_MAX + 2, "passphrase", &text,
 	    &len) != EXIT_OK)
 		return EXIT_FAIL;
@@ -357,12 +371,6 @@ static int identity_pass(void *ctx, char *buf, size_t cap, size_t *len)
 }
 
 /* ---- key ---- */
-
-static int is_set(const char *var)
-{
-	const char *v = getenv(var);
-	return v != NULL && *v;
-}
 
 static int parse_key(struct run *r, const char *shown, const unsigned char *text, size_t len)
 {
@@ -468,6 +476,7 @@ int run_load_key(struct run *r)
 	static const char *const passes[] = { "SECRETPACK_PASSPHRASE", "SECRETPACK_PASSPHRASE_FILE" };
 	int have_key = is_set(keys[0]) || is_set(keys[1]) || is_set(keys[2]);
 	int have_pass = is_set(passes[0]) || is_set(passes[1]);
+	const char *k, *file;
 	unsigned char *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -484,15 +493,12 @@ int run_load_key(struct run *r)
 	/* The passphrase first: an encrypted identity is unlocked with it. */
 	if (have_pass && load_pass(r) != EXIT_OK)
 		return EXIT_FAIL;
-	if (is_set("SECRETPACK_KEY")) {
-		const char *k = getenv("SECRETPACK_KEY");
+	if ((k = value_of("SECRETPACK_KEY")) != NULL)
 		return parse_key(r, "SECRETPACK_KEY", (const unsigned char *)k, strlen(k));
-	}
-	if (is_set("SECRETPACK_KEY_FILE")) {
-		if (load_file(r, "SECRETPACK_KEY_FILE", getenv("SECRETPACK_KEY_FILE"), 1, KEY_MAX, "key",
-		    &text, &len) != EXIT_OK)
+	if ((file = value_of("SECRETPACK_KEY_FILE")) != NULL) {
+		if (load_file(r, "SECRETPACK_KEY_FILE", file, 1, KEY_MAX, "key", &text, &len) != EXIT_OK)
 			return EXIT_FAIL;
-		rc = parse_key(r, getenv("SECRETPACK_KEY_FILE"), text, len);
+		rc = parse_key(r, file, text, len);
 		sp_io_free(text, len, 1);
 		return rc;
 	}
