@@ -128,6 +128,21 @@ else
 	printf '\n==> Done. Next: contrib/Dockerfile and contrib/compose.yaml run the same bundle in a container.\n'
 	exit 0
 fi
+# The key must be out of the app's reach: a copy owned by the app's uid is refused, up front.
+cp demo.key app-owned.key && chown 1000:1000 app-owned.key || die "cannot copy the key"
+say "First, a key the app could read (owned by uid 1000, the app's uid and most developers'):"
+printf '    $ SECRETPACK_KEY_FILE=app-owned.key secretpack run ... --user app -- app.sh\n'
+if SECRETPACK_KEY_FILE=$W/app-owned.key "$SP" run --bundle app.spk --dir "$RUNDIR" --context shop@demo \
+	--user app -- "$W/app.sh" >"$W/.out" 2>&1; then
+	die "run accepted a key the app could read"
+fi
+sed 's/^/      /' "$W/.out"
+grep -q 'the app could read the key' "$W/.out" || die "the refusal does not say why"
+[ -z "$(ls -A "$RUNDIR")" ] || die "a refused run left something in $RUNDIR"
+rm -f app-owned.key
+say "Refused before anything was decrypted; the app did not start. Now the key as it should be:"
+printf '    $ chown root:root demo.key && chmod 0400 demo.key\n'
+chown root:root demo.key && chmod 0400 demo.key || die "cannot chown the key"
 printf '    $ SECRETPACK_KEY_FILE=demo.key secretpack run --bundle app.spk --dir %s \\\n' "$RUNDIR"
 printf '          --context shop@demo %s -- app.sh\n' "$USEROPT"
 # shellcheck disable=SC2086
@@ -138,8 +153,9 @@ r=$?
 sed 's/^/      /' "$W/.out"
 [ $r -eq 0 ] || die "run failed"
 grep -q 'LEAKED\|READABLE' "$W/.out" && die "the app could see something it should not"
-say "The app ran as its own user with its secrets in a RAM-backed folder only it can read, and" \
-	"neither the key nor any SECRETPACK_* variable in its environment."
+grep -q "$W/demo.key: present, not readable by me" "$W/.out" || die "the app did not try to read the key"
+say "The app ran as its own user with its secrets in a RAM-backed folder only it can read; it tried" \
+	"to read demo.key and could not, and no SECRETPACK_* variable reached its environment."
 [ -z "${SP_DEMO_PRIVATE:-}" ] || umount "$RUNDIR" 2>/dev/null
 # ---- end of the `secretpack run` step ------------------------------------------------------
 

@@ -16,6 +16,9 @@
 #define DEFAULT_DIR "/run/secrets"
 #define BUNDLES_MAX 64
 #define KEEP_MAX 64
+#define ENV_ALLOW_MAX 64
+#define ENV_MAP_MAX 64
+#define ENV_ALLOW_ENV_MAX 4096    /* SECRETPACK_ENV_ALLOW, copied into run_opts */
 #define KEY_MAX (1u << 20)
 #define TMPFS_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
@@ -27,6 +30,12 @@ struct run_opts {
 	size_t n_keep;
 	int init, allow_disk, allow_new_privs, unlink_key;
 	char **cmd;
+	/* --env-allow patterns: SECRETPACK_ENV_ALLOW's first (split in allow_env), then the flags */
+	const char *allow[ENV_ALLOW_MAX];
+	size_t n_allow;
+	char allow_env[ENV_ALLOW_ENV_MAX];
+	const char *env_map[ENV_MAP_MAX]; /* --env VAR=ENTRY */
+	size_t n_env_map;
 };
 
 struct run {
@@ -52,12 +61,20 @@ struct run {
 	size_t *entry_bundle;
 	size_t n_entries;
 	sp_env env;
+	int key_fd;               /* SECRETPACK_KEY_FD moved to a close-on-exec descriptor, or -1 */
+	int key_fd_bad;           /* SECRETPACK_KEY_FD was set but named no open descriptor */
+	char key_warn[PATH_MAX];  /* the key file the app can read too (non-root shim), or "" */
 };
 
+/* Takes every SECRETPACK_*_FD descriptor out of reach of the app before anything else runs:
+ * SECRETPACK_KEY_FD is moved to a close-on-exec copy (r->key_fd), the original closed. */
+void run_take_key_fds(struct run *r);
 /* Each prints its own one-line message and returns EXIT_OK or EXIT_FAIL unless said otherwise. */
 int run_load_user(struct run *r);
 int run_load_key(struct run *r);
 void run_wipe_key(struct run *r);
+/* The one warning line when the shim runs as the app's own uid and the app can read the key. */
+void run_key_warning(const struct run *r);
 int run_open_dir(struct run *r);
 int run_open_bundle(struct run *r, size_t bi);
 int run_finish_dir(struct run *r);

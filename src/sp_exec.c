@@ -161,8 +161,11 @@ void sp_env_free(sp_env *e)
 {
 	size_t i;
 
-	for (i = 0; i < e->n_own; i++)
+	/* Owned strings may hold an entry's content (run --env): wiped, not only freed. */
+	for (i = 0; i < e->n_own; i++) {
+		explicit_bzero(e->own[i], strlen(e->own[i]));
 		free(e->own[i]);
+	}
 	free(e->own);
 	free(e->v);
 	memset(e, 0, sizeof *e);
