@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/capability.h>
 
 #include "cli.h"
 #include "sp_err.h"
+#include "sp_tty.h"
 #include "run.h"
 
 int run_build_env(struct run *r)
@@ -36,6 +38,20 @@ int run_build_env(struct run *r)
 
 /* ---- launch ---- */
 
+/* An app that runs as another uid must not be able to type into the caller's terminal (TIOCSTI):
+ * the process about to become the app gives up its controlling terminal. EXIT_OK or EXIT_FAIL. */
+static int leave_tty(struct run *r)
+{
+	int what;
+
+	if (!r->has_user || r->user.uid == geteuid())
+		return EXIT_OK;
+	if (sp_tty_detach(&what) != SP_OK)
+		return sp_fail("run: cannot give up the controlling terminal: %s: refusing to start %s as "
+		    "uid %u; start it without a terminal", strerror(errno), r->o.cmd[0], (unsigned)r->user.uid);
+	return EXIT_OK;
+}
+
 /* Drops to the user and execs; returns only on failure, with the exit status. */
 int run_start_app(struct run *r)
 {
@@ -45,6 +61,8 @@ int run_start_app(struct run *r)
 
 	/* Secrets are wiped by now: the app may dump core again if its limits allow it. */
 	(void)setrlimit(RLIMIT_CORE, &r->core);
+	if (leave_tty(r) != EXIT_OK)
+		return EXIT_FAIL;
 	err = r->has_user ? sp_user_drop(&r->user, r->o.allow_new_privs)
 	    : sp_user_lockdown(r->o.allow_new_privs);
 	if (err != SP_OK) {
@@ -97,7 +115,7 @@ static int parent_limits(struct run *r)
 int run_init_mode(struct run *r)
 {
 	sp_init in;
-	int status = EXIT_FAIL;
+	int err, status = EXIT_FAIL;
 
 	if (sp_init_spawn(&in, child_main, r) != SP_OK) {
 		sp_fail("run: cannot fork: %s", strerror(errno));
@@ -106,8 +124,13 @@ int run_init_mode(struct run *r)
 	}
 	if (parent_limits(r) != SP_OK)
 		sp_fail("run: warning: cannot lower the privileges of the init process");
-	if (sp_init_wait(&in, &status) != SP_OK)
+	err = sp_init_wait(&in, &status);
+	if (err == SP_ERR_NOT_FOUND)
+		sp_fail("run: %s: exit status lost: another process reaped it; exiting %d", r->o.cmd[0],
+		    status);
+	else if (err != SP_OK)
 		sp_fail("run: waiting for %s: %s", r->o.cmd[0], strerror(errno));
+	/* Every forwarded signal stays blocked until the exit: none can end us before this. */
 	run_remove_secrets(r);
 	return status;
 }
