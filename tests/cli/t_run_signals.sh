@@ -196,6 +196,34 @@ else
 	nocontrol "tini: an app that ignores SIGTERM"
 fi
 
+# Signals keep coming while the app exits (SIGHUP, sent to the init in a loop): none ends the shim
+# before it has removed the secrets and passed on the app's status.
+newcase
+app flood <<'EOF'
+trap : HUP
+: >"$C/m/ran"
+sleep 0.3
+exit 4
+EOF
+flood() {
+	rm -f "$C/m/"*
+	bg "$1" sub /bin/sh "$C/flood.sh"
+	if waitfor "$C/m/ran" && findinit; then
+		(while kill -HUP "$INIT" 2>/dev/null; do :; done) &
+	fi
+	bgwait
+	GOT="$(cat "$C/m/rc" 2>/dev/null) [$(cat "$C/m/after" 2>/dev/null)]"
+}
+flood shim
+is "--init under a stream of signals as the app exits: its status, the secrets removed" "4 []" "$GOT"
+if [ -n "$TINI" ]; then
+	SHIM=$GOT
+	flood tini
+	is "tini: the same status" "${SHIM%% *}" "${GOT%% *}"
+else
+	nocontrol "tini: a stream of signals as the app exits"
+fi
+
 # ---- inherited signal state ----
 
 # state WHO STATE...: runs an app that prints its blocked and ignored sets (grep itself: a shell
