@@ -42,13 +42,15 @@ int run_build_env(struct run *r)
  * the process about to become the app gives up its controlling terminal. EXIT_OK or EXIT_FAIL. */
 static int leave_tty(struct run *r)
 {
-	int what;
+	int what, err;
 
 	if (!r->has_user || r->user.uid == geteuid())
 		return EXIT_OK;
-	if (sp_tty_detach(&what) != SP_OK)
+	err = sp_tty_detach(&what);
+	if (err != SP_OK)
 		return sp_fail("run: cannot give up the controlling terminal: %s: refusing to start %s as "
-		    "uid %u; start it without a terminal", strerror(errno), r->o.cmd[0], (unsigned)r->user.uid);
+		    "uid %u; start it without a terminal", err == SP_ERR_IO ? strerror(errno) :
+		    "it is still attached", r->o.cmd[0], (unsigned)r->user.uid);
 	return EXIT_OK;
 }
 
