@@ -9,12 +9,10 @@
 #include "sp_err.h"
 #include "sp_tty.h"
 
-/* 1 if fd is this process's controlling terminal (TIOCGSID answers only for that one). */
+/* 1 if fd is this process's controlling terminal (TIOCGPGRP answers only for that one). */
 static int is_ctty(int fd)
 {
-	pid_t sid;
-
-	return ioctl(fd, TIOCGSID, &sid) == 0;
+	return tcgetpgrp(fd) >= 0;
 }
 
 /* The tty_nr field of /proc/self/stat: 0 without a controlling terminal; -1 if unreadable. */

@@ -47,7 +47,11 @@ EOF
 cc -o "$T/sigstate" "$T/sigstate.c" || { notok "cc sigstate.c"; exit 1; }
 export SIGSTATE="$T/sigstate" TINI
 
-WAITMAX=30; [ -n "${SP_REAL:-}" ] && WAITMAX=600
+# Limits: waits of 3 s, a hung init killed after 3 s and "promptly" within 2 s; much more under
+# valgrind (SP_REAL), where the exit codes are also sampled instead of all 256 tried.
+WAITMAX=30 HANG=3 PROMPT=2 CODES=$(seq 0 255 | tr '\n' ' ')
+[ -n "${SP_REAL:-}" ] && WAITMAX=600 HANG=120 PROMPT=60 CODES="0 1 2 64 126 127 128 254 255 "
+export CODES
 # waitfor FILE [LINE]: up to 3 s for FILE to appear (with LINE in it).
 waitfor() {
 	i=0
@@ -103,9 +107,9 @@ bg() {
 		>"$T/.out" 2>"$T/.err" &
 	UPID=$!
 }
-# bgwait: the namespace's end (killed if it has not ended within 10 s).
+# bgwait: the namespace's end (killed if it has not ended within WAITMAX/3 s).
 bgwait() {
-	(i=0; while kill -0 $UPID 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	(i=0; while kill -0 $UPID 2>/dev/null && [ $i -lt $((WAITMAX * 3)) ]; do sleep 0.1; i=$((i + 1)); done
 	 kill -KILL $UPID 2>/dev/null) >/dev/null 2>&1 &
 	wait $UPID
 }
@@ -115,6 +119,8 @@ bgwait() {
 # The app traps every signal the shim forwards (tini's list: all catchable ones but SIGCHLD, the
 # fault ones and SIGTTIN/SIGTTOU), notes each, and exits 7 on SIGTERM.
 FWD="1 2 3 10 12 13 14 16 18 20 23 24 25 26 27 28 29 30 34 40 64"
+# (valgrind keeps SIGRTMAX for itself)
+[ -n "${SP_REAL:-}" ] && FWD=${FWD% 64}
 export FWD
 newcase
 app trapper <<'EOF'
@@ -228,16 +234,17 @@ fi
 
 # state WHO STATE...: runs an app that prints its blocked and ignored sets (grep itself: a shell
 # would change them) under the init started with STATE (sigstate arguments), as PID 1. A hang is
-# killed after 3 s (status 137). Sets OUT (what the app printed), RC and LEFT (the secrets dir).
+# killed after $HANG s, or 3 s for tini (status 137). Sets OUT (what the app printed), RC and LEFT (the secrets dir).
 state() {
 	who=$1; shift
 	rm -f "$C/m/"*
+	hang=$HANG
 	if [ "$who" = tini ]; then
-		init="\"\$TINI\" -- /bin/grep -E '^Sig(Blk|Ign)' /proc/self/status"
+		init="\"\$TINI\" -- /bin/grep -E '^Sig(Blk|Ign)' /proc/self/status" hang=3
 	else
 		init="\"\$SP\" run --init --bundle \"\$B\" --dir \"\$C/s\" --user app -- /bin/grep -E '^Sig(Blk|Ign)' /proc/self/status"
 	fi
-	OUT=$(timeout -s KILL 3 unshare --kill-child -m -p -f --mount-proc sh -c "$NS_PRE
+	OUT=$(timeout -s KILL $hang unshare --kill-child -m -p -f --mount-proc sh -c "$NS_PRE
 		tmpfs \"\$C/s\"; unshare -p -f --mount-proc \"\$SIGSTATE\" $* -- $init; rc=\$?
 		ls -A \"\$C/s\" >\"\$C/m/after\"; echo \$rc >\"\$C/m/rc\"" 2>"$T/.err") 2>/dev/null
 	RC=$(cat "$C/m/rc" 2>/dev/null || echo 137)
@@ -257,8 +264,13 @@ for st in "ign:17" "ign:15" "ign:2" "blk:15 blk:2" "ign:17 ign:15 blk:15 blk:2";
 	state shim $st
 	took=$(($(date +%s) - start))
 	is "--init started with $st: the app's status comes back" 0 "$RC"
-	is "--init started with $st: promptly (${took}s)" 1 "$([ $took -le 2 ] && echo 1)"
+	is "--init started with $st: promptly (${took}s)" 1 "$([ $took -le $PROMPT ] && echo 1)"
 	is "--init started with $st: the secrets are removed" "" "$LEFT"
+	if [ -n "${SP_REAL:-}" ]; then
+		skip "--init started with $st: the app gets the same mask and ignored set" \
+			"valgrind does not hand the mask and an ignored SIGCHLD on to the program it runs"
+		continue
+	fi
 	is "--init started with $st: the app gets the same mask and ignored set" "$want" "$OUT"
 	if [ -n "$TINI" ]; then
 		# (tini waits forever when SIGCHLD is ignored: only what its app printed is compared.)
@@ -277,13 +289,13 @@ newcase
 codes() {
 	if [ "$1" = tini ]; then init="\"\$TINI\" -s --"
 	else init="\"\$SP\" run --init --bundle \"\$B\" --dir \"\$C/s\" --user app --"; fi
-	ns "tmpfs \"\$C/s\"; i=0; while [ \$i -lt 256 ]; do $init /bin/sh -c \"exit \$i\"; echo \$?; i=\$((i + 1)); done
+	ns "tmpfs \"\$C/s\"; for i in \$CODES; do $init /bin/sh -c \"exit \$i\"; echo \$?; done
 		$init \"\$C/nonexistent\"; echo \$?; $init \"\$C\"; echo \$?; $init /etc/passwd; echo \$?" 2>/dev/null |
 		tr '\n' ' '
 }
 SHIM=$(codes shim)
-is "--init: exit codes 0..255 passed on, 127 not found, 126 not executable" \
-	"$(seq 0 255 | tr '\n' ' ')127 126 126 " "$SHIM"
+is "--init: exit codes $(echo $CODES | sed 's/ .* / .. /') passed on, 127 not found, 126 not executable" \
+	"${CODES}127 126 126 " "$SHIM"
 if [ -n "$TINI" ]; then
 	is "tini: the same exit codes" "$SHIM" "$(codes tini)"
 else
