@@ -19,8 +19,9 @@ enum {
  * A session leader keeps its terminal (*what = SP_TTY_LEADER): giving it up would hang up the
  * foreground group and leave a terminal without a session, which the leader could take back
  * with TIOCSCTTY at once.
- * SP_ERR_IO (errno set) when the terminal cannot be found out or given up; SP_ERR_PRIV when it
- * is still the controlling terminal afterwards. */
+ * SP_ERR_NOT_FOUND (errno set) when there is a controlling terminal but neither /dev/tty nor 0, 1,
+ * 2 is it (or /proc cannot say whether there is one); SP_ERR_IO (errno set) when it cannot be given
+ * up; SP_ERR_PRIV when it is still the controlling terminal afterwards. */
 int sp_tty_detach(int *what);
 
 #endif

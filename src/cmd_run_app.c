@@ -47,6 +47,10 @@ static int leave_tty(struct run *r)
 	if (!r->has_user || r->user.uid == geteuid())
 		return EXIT_OK;
 	err = sp_tty_detach(&what);
+	if (err == SP_ERR_NOT_FOUND)
+		return sp_fail("run: there is a controlling terminal but /dev/tty (%s) and descriptors 0-2 "
+		    "are not it: refusing to start %s as uid %u; start it without a terminal",
+		    strerror(errno), r->o.cmd[0], (unsigned)r->user.uid);
 	if (err != SP_OK)
 		return sp_fail("run: cannot give up the controlling terminal: %s: refusing to start %s as "
 		    "uid %u; start it without a terminal", err == SP_ERR_IO ? strerror(errno) :

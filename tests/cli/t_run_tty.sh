@@ -115,7 +115,7 @@ SPRUN='"$SP" run --bundle "$B" --dir "$C/s"'
 EPERM="Operation not permitted"
 ENXIO="No such device or address"
 if [ "$legacy" = 0 ]; then
-	for n in 1 2 3 4 5 6 7 8; do
+	for n in 1 2 3 4 5 6 7 8 9; do
 		skip "TIOCSTI case $n" "this kernel refuses TIOCSTI to everyone (dev.tty.legacy_tiocsti = 0)"
 	done
 else
@@ -139,6 +139,11 @@ else
 	is "run --init --user: TIOCSTI refused, no /dev/tty, TIOCSCTTY refused, also from a new session" \
 		"stdin=$EPERM|devtty=$ENXIO|sctty=$EPERM|setsid_sctty=$EPERM|" "$REPORT"
 
+	# No usable /dev/tty (here /dev/null in its place): the terminal is found on stdin.
+	inject "mount --bind /dev/null /dev/tty; $SPRUN --user app --"
+	is "run --user, /dev/tty not the terminal: the terminal is found on stdin and given up" \
+		"0 stdin=$EPERM" "$PWNED $(echo "$REPORT" | cut -d'|' -f1)"
+
 	# Without a change of uid the app is the caller: nothing to take away (as root it could
 	# push input anyway, with CAP_SYS_ADMIN).
 	inject "chown 1000:1000 \"\$C/s\"; SECRETPACK_KEY_FILE=\"\$T/id1000\" \\
@@ -146,6 +151,16 @@ else
 	is "run as uid 1000 for uid 1000: the terminal is left as it is" "1 stdin=ok" \
 		"$PWNED $(echo "$REPORT" | cut -d'|' -f1)"
 fi
+
+# Nowhere to find the terminal (no /dev/tty, no standard descriptor on it), though there is one:
+# the app is not started.
+newcase
+pty '' '' "mount --bind /dev/null /dev/tty
+$SPRUN --user app -- /bin/sh -c ': >\"\$C/m/ran\"' </dev/null >/dev/null 2>\"\$C/m/err\"; echo rc=\$?"
+is "run --user, the terminal nowhere to be found: refused" "rc=1" "$(grep -o 'rc=[0-9]*' "$T/.out")"
+is "run --user, the terminal nowhere to be found: one line says why" \
+	"1 1" "$(wc -l <"$C/m/err") $(grep -c '^secretpack: run: there is a controlling terminal but /dev/tty (.*) and descriptors 0-2 are not it: refusing to start /bin/sh as uid 1000; start it without a terminal$' "$C/m/err")"
+is "run --user, the terminal nowhere to be found: the app did not start" 0 "$(ran)"
 
 # ---- Ctrl-C ----
 
