@@ -115,7 +115,7 @@ SPRUN='"$SP" run --bundle "$B" --dir "$C/s"'
 EPERM="Operation not permitted"
 ENXIO="No such device or address"
 if [ "$legacy" = 0 ]; then
-	for n in 1 2 3 4 5 6 7 8 9; do
+	for n in 1 2 3 4 5 6 7 8 9 10; do
 		skip "TIOCSTI case $n" "this kernel refuses TIOCSTI to everyone (dev.tty.legacy_tiocsti = 0)"
 	done
 else
@@ -143,6 +143,13 @@ else
 	inject "mount --bind /dev/null /dev/tty; $SPRUN --user app --"
 	is "run --user, /dev/tty not the terminal: the terminal is found on stdin and given up" \
 		"0 stdin=$EPERM" "$PWNED $(echo "$REPORT" | cut -d'|' -f1)"
+
+	# The shim leading the terminal's session with --init (docker run -it --init-like): the app
+	# is not the session leader, it gives the terminal up.
+	newcase
+	pty '' '' "exec $SPRUN --init --user app -- \"\$STI\" x \"\$C/m/sti\""
+	is "run --init --user leading the terminal's session: TIOCSTI refused" "stdin=$EPERM" \
+		"$(head -n 1 "$C/m/sti" 2>/dev/null)"
 
 	# Without a change of uid the app is the caller: nothing to take away (as root it could
 	# push input anyway, with CAP_SYS_ADMIN).
@@ -195,6 +202,10 @@ fi
 rm -f "$C/m/"*
 pty "$C/m/ready" '\003' "exec $SPRUN --user app -- /bin/sh \"\$C/ctrlc.sh\""
 is "run --user leading the terminal's session: Ctrl-C reaches the app" "INT" "$(cat "$C/m/int" 2>/dev/null)"
+rm -f "$C/m/"*
+pty "$C/m/ready" '\003' "exec $SPRUN --init --user app -- /bin/sh \"\$C/ctrlc.sh\""
+is "run --init --user leading the terminal's session: Ctrl-C reaches the app" "INT" \
+	"$(cat "$C/m/int" 2>/dev/null)"
 
 # ---- the terminal after --init ----
 
