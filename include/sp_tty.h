@@ -10,8 +10,8 @@ enum {
 };
 
 /* Gives up the calling process's controlling terminal with TIOCNOTTY. It is found through
- * /dev/tty, so also when none of 0, 1, 2 is the terminal (then on 0, 1 or 2 when /dev/tty is
- * missing). Afterwards a program this process execs as another user can neither push input into
+ * /dev/tty, so also when none of 0, 1, 2 is the terminal (and on 0, 1 or 2 when /dev/tty is
+ * missing or is not the terminal). Afterwards a program this process execs as another user can neither push input into
  * the terminal (TIOCSTI needs it to be the controlling terminal) nor take it back (TIOCSCTTY needs
  * a session leader and a terminal no session holds). The process stays in its process group, the
  * terminal's foreground group if it was: Ctrl-C still reaches it, and its descriptors still read

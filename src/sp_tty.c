@@ -48,7 +48,7 @@ static int ctty_open(void)
 {
 	int fd, i, e;
 
-	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 && is_ctty(fd))
 		return fd;
 	e = fd >= 0 ? ENOTTY : errno;
