@@ -68,18 +68,28 @@ typedef int (*sp_child_fn)(void *ctx);
 
 typedef struct {
 	pid_t child;
+	pid_t fg;              /* the terminal's foreground group to give back, or 0 */
 	sigset_t old_mask;
-	struct sigaction old_ttin, old_ttou;
+	struct sigaction old_chld, old_ttin, old_ttou;
 } sp_init;
 
-/* Becomes a child subreaper, blocks the forwarded signals (SIGTERM, SIGINT, SIGHUP, SIGQUIT,
- * SIGUSR1, SIGUSR2, SIGWINCH) and SIGCHLD, ignores SIGTTIN/SIGTTOU, forks. The child gets its
- * own process group (the terminal's foreground group when stdin is a terminal), its old mask
- * and dispositions back, and runs fn. The parent returns with in->child set. */
+/* 1 if the init loop forwards sig to the app: every catchable signal (the real-time ones
+ * too) except SIGCHLD, the ones raised by a fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+ * SIGSYS, SIGABRT) and SIGTTIN/SIGTTOU. */
+int sp_init_forwards(int sig);
+/* Becomes a child subreaper; blocks every signal the loop forwards and SIGCHLD; sets SIGCHLD to
+ * its default (an inherited SIG_IGN would have the kernel reap the app); ignores SIGTTIN/SIGTTOU;
+ * forks. The child gets its own process group (the terminal's foreground group when stdin is a
+ * terminal whose foreground group is the caller's), then exactly the mask and dispositions the
+ * caller had, and runs fn. The parent returns with in->child set. */
 int sp_init_spawn(sp_init *in, sp_child_fn fn, void *ctx);
 /* Forwards the signals above to the child, reaps every child (zombies included) until the app
- * exits; *status is its exit code or 128 + the signal that killed it. Restores the parent's
- * mask and dispositions before returning. */
+ * exits; *status is its exit code or 128 + the signal that killed it. Gives the terminal's
+ * foreground back to the group that had it. SP_ERR_NOT_FOUND (*status 1) when the app is gone
+ * without a status (waitpid: ECHILD). The signals stay blocked, so that nothing pending ends the
+ * caller before its cleanup: it exits, or calls sp_init_restore. */
 int sp_init_wait(sp_init *in, int *status);
+/* Restores the mask and dispositions sp_init_spawn changed (pending signals are then delivered). */
+void sp_init_restore(const sp_init *in);
 
 #endif

@@ -10,6 +10,7 @@
 #include "sp_envpolicy.h"
 #include "sp_err.h"
 #include "sp_io.h"
+#include "sp_tty.h"
 #include "run.h"
 
 /* One string passed to execve is at most 32 pages (MAX_ARG_STRLEN): leave room for the name. */
@@ -150,6 +151,26 @@ int run_build_env(struct run *r)
 
 /* ---- launch ---- */
 
+/* An app that runs as another uid must not be able to type into the caller's terminal (TIOCSTI):
+ * the process about to become the app gives up its controlling terminal. EXIT_OK or EXIT_FAIL. */
+static int leave_tty(struct run *r)
+{
+	int what, err;
+
+	if (!r->has_user || r->user.uid == geteuid())
+		return EXIT_OK;
+	err = sp_tty_detach(&what);
+	if (err == SP_ERR_NOT_FOUND)
+		return sp_fail("run: there is a controlling terminal but /dev/tty (%s) and descriptors 0-2 "
+		    "are not it: refusing to start %s as uid %u; start it without a terminal",
+		    strerror(errno), r->o.cmd[0], (unsigned)r->user.uid);
+	if (err != SP_OK)
+		return sp_fail("run: cannot give up the controlling terminal: %s: refusing to start %s as "
+		    "uid %u; start it without a terminal", err == SP_ERR_IO ? strerror(errno) :
+		    "it is still attached", r->o.cmd[0], (unsigned)r->user.uid);
+	return EXIT_OK;
+}
+
 /* Drops to the user and execs; returns only on failure, with the exit status. */
 int run_start_app(struct run *r)
 {
@@ -159,6 +180,8 @@ int run_start_app(struct run *r)
 
 	/* Secrets are wiped by now: the app may dump core again if its limits allow it. */
 	(void)setrlimit(RLIMIT_CORE, &r->core);
+	if (leave_tty(r) != EXIT_OK)
+		return EXIT_FAIL;
 	err = r->has_user ? sp_user_drop(&r->user, r->o.allow_new_privs)
 	    : sp_user_lockdown(r->o.allow_new_privs);
 	if (err != SP_OK) {
@@ -211,7 +234,7 @@ static int parent_limits(struct run *r)
 int run_init_mode(struct run *r)
 {
 	sp_init in;
-	int status = EXIT_FAIL;
+	int err, status = EXIT_FAIL;
 
 	if (sp_init_spawn(&in, child_main, r) != SP_OK) {
 		sp_fail("run: cannot fork: %s", strerror(errno));
@@ -221,8 +244,13 @@ int run_init_mode(struct run *r)
 	sp_env_free(&r->env); /* the child has its copy: --env values do not stay in the init */
 	if (parent_limits(r) != SP_OK)
 		sp_fail("run: warning: cannot lower the privileges of the init process");
-	if (sp_init_wait(&in, &status) != SP_OK)
+	err = sp_init_wait(&in, &status);
+	if (err == SP_ERR_NOT_FOUND)
+		sp_fail("run: %s: exit status lost: another process reaped it; exiting %d", r->o.cmd[0],
+		    status);
+	else if (err != SP_OK)
 		sp_fail("run: waiting for %s: %s", r->o.cmd[0], strerror(errno));
+	/* Every forwarded signal stays blocked until the exit: none can end us before this. */
 	run_remove_secrets(r);
 	return status;
 }

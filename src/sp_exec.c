@@ -23,8 +23,11 @@ static const char *const secret_vars[] = {
 	"SECRETPACK_PASSPHRASE", "SECRETPACK_PASSPHRASE_FILE",
 };
 
-static const int forwarded[] = {
-	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+/* The signals the init loop does not take: those the kernel raises for a fault of the shim itself,
+ * the terminal's stops for background reads and writes (ignored instead), and the two that cannot
+ * be caught. Every other one is forwarded, real-time ones included (tini's list). */
+static const int not_waited[] = {
+	SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT, SIGTTIN, SIGTTOU, SIGKILL, SIGSTOP,
 };
 
 /* Length of the name part of "NAME=value", or 0 without '='. */
@@ -366,48 +369,74 @@ int sp_exec_status(int errno_value)
 	return errno_value == ENOENT || errno_value == ENOTDIR ? 127 : 126;
 }
 
-static void forwarded_set(sigset_t *set)
+/* What the loop waits for: the forwarded signals and SIGCHLD. (sigfillset leaves out the two
+ * real-time signals the C library keeps for itself.) */
+static void waited_set(sigset_t *set)
 {
 	size_t i;
 
-	sigemptyset(set);
-	for (i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-		sigaddset(set, forwarded[i]);
-	sigaddset(set, SIGCHLD);
+	sigfillset(set);
+	for (i = 0; i < sizeof not_waited / sizeof not_waited[0]; i++)
+		sigdelset(set, not_waited[i]);
 }
 
-/* In the child: own process group, the terminal if there is one, the parent's old signal state. */
-static void child_setup(const sp_init *in)
+int sp_init_forwards(int sig)
 {
-	if (setpgid(0, 0) == 0 && isatty(STDIN_FILENO))
-		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
+	sigset_t set;
+
+	waited_set(&set);
+	return sig != SIGCHLD && sigismember(&set, sig) == 1;
+}
+
+void sp_init_restore(const sp_init *in)
+{
+	(void)sigaction(SIGCHLD, &in->old_chld, NULL);
 	(void)sigaction(SIGTTIN, &in->old_ttin, NULL);
 	(void)sigaction(SIGTTOU, &in->old_ttou, NULL);
 	(void)sigprocmask(SIG_SETMASK, &in->old_mask, NULL);
 }
 
+/* In the child: own process group, the terminal's foreground if the shim had it, and exactly the
+ * signal mask and dispositions the shim inherited. */
+static void child_setup(const sp_init *in)
+{
+	if (setpgid(0, 0) == 0 && in->fg > 0)
+		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
+	sp_init_restore(in);
+}
+
 int sp_init_spawn(sp_init *in, sp_child_fn fn, void *ctx)
 {
-	struct sigaction ign;
+	struct sigaction dfl, ign;
 	sigset_t set;
 
 	memset(in, 0, sizeof *in);
 	in->child = -1;
 	/* Orphans of the app get re-parented to us when we are not PID 1 ourselves. */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	forwarded_set(&set);
+	waited_set(&set);
 	if (sigprocmask(SIG_BLOCK, &set, &in->old_mask) != 0)
 		return SP_ERR_IO;
-	memset(&ign, 0, sizeof ign);
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	ign = dfl;
 	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
+	/* An inherited SIGCHLD ignored (or SA_NOCLDWAIT) would have the kernel reap the app: its
+	 * status lost, and nothing left to wait for. */
+	if (sigaction(SIGCHLD, &dfl, &in->old_chld) != 0) {
+		(void)sigprocmask(SIG_SETMASK, &in->old_mask, NULL);
+		return SP_ERR_IO;
+	}
 	(void)sigaction(SIGTTIN, &ign, &in->old_ttin);
 	(void)sigaction(SIGTTOU, &ign, &in->old_ttou);
+	/* The app takes the terminal from a shim in the foreground only, never from the caller's
+	 * shell when the shim runs in the background. */
+	if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp())
+		in->fg = getpgrp();
 	in->child = fork();
 	if (in->child < 0) {
-		(void)sigaction(SIGTTIN, &in->old_ttin, NULL);
-		(void)sigaction(SIGTTOU, &in->old_ttou, NULL);
-		(void)sigprocmask(SIG_SETMASK, &in->old_mask, NULL);
+		sp_init_restore(in);
 		return SP_ERR_IO;
 	}
 	if (in->child == 0) {
@@ -426,41 +455,49 @@ static int exit_code(int st)
 	return 1;
 }
 
-/* Reaps whatever has exited; sets *done and *status when the app is among them. */
-static void reap(pid_t child, int *done, int *status)
+/* Reaps whatever has exited. 1 when the app was among them (*status set); -1 when no child is
+ * left and the app was not seen (reaped by someone else: its status is lost); else 0. */
+static int reap(pid_t child, int *status)
 {
 	pid_t pid;
-	int st;
+	int st, done = 0;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+	while ((pid = waitpid(-1, &st, WNOHANG)) != 0) {
+		if (pid < 0)
+			return errno == ECHILD && !done ? -1 : done;
 		if (pid == child) {
-			*done = 1;
+			done = 1;
 			*status = exit_code(st);
 		}
 	}
+	return done;
 }
 
 int sp_init_wait(sp_init *in, int *status)
 {
 	struct timespec tick = { 1, 0 };
 	sigset_t set;
-	int done = 0;
+	int done = 0, err = SP_OK;
 
 	*status = 1;
 	if (in->child <= 0)
 		return SP_ERR_ARG;
-	forwarded_set(&set);
-	while (!done) {
+	waited_set(&set);
+	while (done == 0) {
 		siginfo_t si;
 		int sig = sigtimedwait(&set, &si, &tick);
-		if (sig < 0 && errno != EAGAIN && errno != EINTR)
+		if (sig < 0 && errno != EAGAIN && errno != EINTR) {
+			err = SP_ERR_IO;
 			break;
+		}
 		if (sig > 0 && sig != SIGCHLD)
 			(void)kill(in->child, sig);
-		reap(in->child, &done, status);
+		done = reap(in->child, status);
 	}
-	(void)sigaction(SIGTTIN, &in->old_ttin, NULL);
-	(void)sigaction(SIGTTOU, &in->old_ttou, NULL);
-	(void)sigprocmask(SIG_SETMASK, &in->old_mask, NULL);
-	return done ? SP_OK : SP_ERR_IO;
+	if (done < 0)
+		err = SP_ERR_NOT_FOUND;
+	/* The caller gets the terminal back, whatever the app did with it (SIGTTOU is ignored). */
+	if (in->fg > 0 && tcgetpgrp(STDIN_FILENO) != in->fg)
+		(void)tcsetpgrp(STDIN_FILENO, in->fg);
+	return err;
 }
