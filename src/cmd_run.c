@@ -176,27 +176,40 @@ static int prepare(struct run *r)
 int cmd_run(int argc, char **argv)
 {
 	struct run r;
-	int rc;
+	int rc, sig;
 
 	memset(&r, 0, sizeof r);
 	r.dirfd = -1;
+	r.guard_fd = -1;
 	if ((rc = parse_args(&r.o, argc, argv)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
 	no_dumps(&r);
+	/* From here to the app's start, a signal or a file size limit cannot stop the shim half-way. */
+	run_signals_hold(&r);
 	if (sp_fds_snapshot(&r.fds) != SP_OK)
 		return sp_fail("run: cannot list open descriptors: %s", strerror(errno));
 	if (copy_environ(&r) != EXIT_OK) {
 		release(&r);
 		return EXIT_FAIL;
 	}
-	if (prepare(&r) != EXIT_OK) {
+	rc = prepare(&r);
+	sig = rc == EXIT_OK ? run_signals_pending() : 0;
+	if (rc != EXIT_OK || sig != 0) {
+		if (sig != 0)
+			sp_fail("run: stopped by signal %d (%s) during set-up: nothing was left in %s",
+			    sig, strsignal(sig), r.dir);
 		run_wipe_key(&r);
 		run_undo(&r);
 		release(&r);
-		return EXIT_FAIL;
+		return sig != 0 ? 128 + sig : EXIT_FAIL;
 	}
+	run_signals_release(&r);
 	if (r.o.init) {
 		rc = run_init_mode(&r);
+	} else if (run_guard_start(&r) != EXIT_OK) {
+		r.committed = 1;
+		run_undo(&r);
+		rc = EXIT_FAIL;
 	} else {
 		rc = run_start_app(&r);
 		/* Not started: nothing may be left behind. */
