@@ -288,8 +288,11 @@ int run_finish_dir(struct run *r)
 	int err;
 
 	if ((err = sp_vault_commit(r->v)) != SP_OK) {
+		/* DIR was emptied and is ours: only someone acting in it as root gets here. */
 		if (err == SP_ERR_UNSAFE_PATH)
-			return sp_fail("run: %s: %s", r->dir, sp_err_str(err));
+			return sp_fail("run: %s: changed while secretpack wrote it (its staging directory "
+			    "moved, or something put in the way): refusing; find out what else writes there",
+			    r->dir);
 		return sp_fail_path("run", r->dir, err);
 	}
 	r->committed = 1;
