@@ -190,12 +190,12 @@ static int empty_dir(int fd, unsigned depth)
 		again = 0;
 		if (dfd < 0)
 			return err_from_errno(errno);
-		(void)lseek(dfd, 0, SEEK_SET);
 		d = fdopendir(dfd);
 		if (d == NULL) {
 			close(dfd);
 			return err_from_errno(errno);
 		}
+		rewinddir(d); /* the duplicate shares the offset of fd, which may be anywhere */
 		while ((de = readdir(d)) != NULL) {
 			int e;
 			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -818,6 +818,7 @@ static int check_dir(scan *s, int fd, const char *prefix, unsigned depth)
 		close(dfd);
 		return err_from_errno(errno);
 	}
+	rewinddir(d); /* the duplicate shares the offset of fd, which may be anywhere */
 	while (err == SP_OK && (de = readdir(d)) != NULL) {
 		struct stat st;
 		int sub;
