@@ -160,7 +160,12 @@ static int prepare(struct run *r)
 {
 	size_t i;
 
-	if (run_load_user(r) != EXIT_OK || run_load_key(r) != EXIT_OK || run_open_dir(r) != EXIT_OK)
+	if (run_load_user(r) != EXIT_OK || run_load_key(r) != EXIT_OK)
+		return EXIT_FAIL;
+	/* From the first write to the app's start, a signal or a file size limit cannot stop the
+	 * shim half-way (a passphrase prompt before this still answers to Ctrl-C). */
+	run_signals_hold(r);
+	if (run_open_dir(r) != EXIT_OK)
 		return EXIT_FAIL;
 	for (i = 0; i < r->o.n_bundles; i++)
 		if (run_open_bundle(r, i) != EXIT_OK)
@@ -184,8 +189,6 @@ int cmd_run(int argc, char **argv)
 	if ((rc = parse_args(&r.o, argc, argv)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
 	no_dumps(&r);
-	/* From here to the app's start, a signal or a file size limit cannot stop the shim half-way. */
-	run_signals_hold(&r);
 	if (sp_fds_snapshot(&r.fds) != SP_OK)
 		return sp_fail("run: cannot list open descriptors: %s", strerror(errno));
 	if (copy_environ(&r) != EXIT_OK) {
@@ -193,7 +196,7 @@ int cmd_run(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	rc = prepare(&r);
-	sig = rc == EXIT_OK ? run_signals_pending() : 0;
+	sig = rc == EXIT_OK ? run_signals_pending(&r) : 0;
 	if (rc != EXIT_OK || sig != 0) {
 		if (sig != 0)
 			sp_fail("run: stopped by signal %d (%s) during set-up: nothing was left in %s",

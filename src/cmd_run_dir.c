@@ -189,7 +189,7 @@ static const char *clear_why(int why)
 static int take_over(struct run *r)
 {
 	char bad[SP_NAME_MAX + 2];
-	struct stat st;
+	struct stat st, now;
 	int err, why, earlier;
 
 	if (fstat(r->dirfd, &st) != 0)
@@ -207,6 +207,14 @@ static int take_over(struct run *r)
 	if ((st.st_mode & 07777) != 0700 && fchmod(r->dirfd, 0700) != 0)
 		return sp_fail("run: %s: cannot take it over: %s%s", r->dir, strerror(errno),
 		    run_cap_hint(errno));
+	/* Once ours, nobody else can rename DIR (its parents are safe, a sticky one lets only the
+	 * owner rename): check that the path still names what we took over. */
+	if (lstat(r->dir, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+		if (fchown(r->dirfd, st.st_uid, st.st_gid) == 0)
+			(void)fchmod(r->dirfd, st.st_mode & 07777);
+		return sp_fail("run: %s: replaced while secretpack took it over (renamed by its owner, uid "
+		    "%u): refusing; use a --dir no other user owns", r->dir, (unsigned)st.st_uid);
+	}
 	err = sp_vault_clear(r->dirfd, r->has_user ? r->uid : (uid_t)-1,
 	    earlier ? SP_CLEAR_EARLIER : SP_CLEAR_EMPTY, bad, sizeof bad, &why);
 	if (err == SP_OK) {
@@ -446,6 +454,9 @@ void run_signals_hold(struct run *r)
 	struct sigaction ign;
 	sigset_t s;
 
+	if (r->held)
+		return;
+	r->held = 1;
 	held_signals(&s);
 	(void)sigprocmask(SIG_BLOCK, &s, &r->old_mask);
 	memset(&ign, 0, sizeof ign);
@@ -453,12 +464,14 @@ void run_signals_hold(struct run *r)
 	(void)sigaction(SIGXFSZ, &ign, &r->old_xfsz);
 }
 
-int run_signals_pending(void)
+int run_signals_pending(const struct run *r)
 {
 	struct timespec now = { 0, 0 };
 	sigset_t s;
 	int sig;
 
+	if (!r->held)
+		return 0;
 	held_signals(&s);
 	sig = sigtimedwait(&s, NULL, &now);
 	return sig > 0 ? sig : 0;
@@ -466,6 +479,9 @@ int run_signals_pending(void)
 
 void run_signals_release(struct run *r)
 {
+	if (!r->held)
+		return;
+	r->held = 0;
 	(void)sigaction(SIGXFSZ, &r->old_xfsz, NULL);
 	(void)sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
 }

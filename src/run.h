@@ -52,7 +52,8 @@ struct run {
 	int cleared;              /* DIR taken over and emptied: all in it is this run's */
 	pid_t guard;              /* exec mode: the helper that cleans up if exec fails, or 0 */
 	int guard_fd;             /* its pipe (close-on-exec), or -1 */
-	sigset_t old_mask;        /* as found at start, restored for the app */
+	int held;                 /* signals held (run_signals_hold) */
+	sigset_t old_mask;        /* as found, restored for the app */
 	struct sigaction old_xfsz;
 	sp_entry *entries;        /* of every bundle, for collisions, env and --init cleanup */
 	size_t *entry_bundle;
@@ -74,11 +75,11 @@ const char *run_cap_hint(int e);
 void run_remove_secrets(struct run *r);
 /* Leaves nothing behind after a failure before the app started. */
 void run_undo(struct run *r);
-/* Set-up runs with the terminating signals blocked and SIGXFSZ ignored (a write past the file
- * size limit fails instead of killing the shim half-way). */
+/* From the first write on, set-up runs with the terminating signals blocked and SIGXFSZ ignored
+ * (a write past the file size limit fails instead of killing the shim half-way). */
 void run_signals_hold(struct run *r);
-/* The terminating signal that arrived during set-up, or 0; consumes it. */
-int run_signals_pending(void);
+/* The terminating signal that arrived while held, or 0; consumes it. */
+int run_signals_pending(const struct run *r);
 /* Puts the signal mask and SIGXFSZ back as found, for the app. */
 void run_signals_release(struct run *r);
 /* Exec mode, when privileged: forks a helper that keeps the privileges to unmount and remove the

@@ -105,6 +105,60 @@ is "RENAME_EXCHANGE sidecar: the app always read the bundle's value, and only th
 	"$(grep -cxF "$WANT" "$C/m/log")"
 is "RENAME_EXCHANGE sidecar: never swapped anything" 0 "$(cat "$C/m/sidecar" 2>/dev/null | wc -l | tr -d ' ')"
 
+# ---- DIR owned by the sidecar in a sticky parent ----
+
+# A sticky parent (1777, like /tmp) lets only a directory's owner rename it. The sidecar owns DIR
+# (empty), renames it away and puts a symlink to its own "secrets" in its place, keeping the swap
+# when the shim had opened the original: the shim must refuse or hand the app the bundle's values.
+# (Without the check that DIR still names what the shim took over, about one start in six reads
+# the sidecar's values.)
+cat >"$C/mover.pl" <<'EOF'
+my ($p, $stop) = ($ENV{P}, "$ENV{C}/stop");
+my $i = 0;
+mkdir "$p/evil";
+for my $n ("db_password", "api_token") { open(my $f, ">", "$p/evil/$n") or die; print $f "EVIL"; close $f; }
+# An empty DIR of its own; renamed away and replaced by a symlink to its "secrets"; kept so if
+# the shim took the renamed one over (it is root's now), else undone and tried again.
+while (!-e $stop) {
+	$i++;
+	mkdir "$p/s" or next;
+	chmod 0777, "$p/s";
+	rename("$p/s", "$p/gone$i") or next;
+	symlink("evil", "$p/s") or next;
+	my @st = stat("$p/gone$i");
+	if (@st && $st[4] == 0) { open(my $l, ">>", "$ENV{C}/m/sidecar"); print $l "took\n"; close $l; last; }
+	unlink "$p/s";
+	rmdir "$p/gone$i";
+}
+EOF
+cat >"$C/sticky.sh" <<'EOF'
+n=0 end=$(($(date +%s) + 10))
+while [ $n -lt 100 ] && [ "$(date +%s)" -lt $end ]; do
+	umount "$P" 2>/dev/null; tmpfs "$P" 1777
+	$SIDECAR perl "$C/mover.pl" & sc=$!
+	sleep 0.01
+	"$SP" run --bundle "$B" --dir "$P/s" --user app -- /bin/sh -c \
+		'echo "$(cat "$P/s/db_password")|$(cat "$P/s/api_token")" >>"$C/m/log"' 2>>"$C/sticky.err"
+	: >"$C/stop"; wait $sc; rm -f "$C/stop"
+	n=$((n + 1))
+done
+echo $n >"$C/starts"
+EOF
+chmod 644 "$C/mover.pl" "$C/sticky.sh"
+mkdir -p "$C/p"
+P="$C/p"; export P
+rm -f "$C/m/log" "$C/sticky.err" "$C/m/sidecar"
+ns '. "$C/sticky.sh"' >/dev/null 2>&1
+n=$(cat "$C/starts"); started=$(wc -l <"$C/m/log" 2>/dev/null | tr -d ' ')
+echo "# $n starts, ${started:-0} apps started, $(grep -c 'replaced while secretpack took it over' "$C/sticky.err") refused as replaced, $(cat "$C/m/sidecar" 2>/dev/null | wc -l) swaps after the open"
+is "sidecar renaming its DIR in a sticky parent: no app ever read the sidecar's value" 0 \
+	"$(grep -c EVIL "$C/m/log" 2>/dev/null)"
+is "sidecar renaming its DIR in a sticky parent: every app that started read the bundle's values" \
+	"${started:-0}" "$(grep -cxF "s3cret-db-password|tok-4f9a2c" "$C/m/log" 2>/dev/null)"
+is "sidecar renaming its DIR in a sticky parent: every refusal is one known line" "$((n - ${started:-0}))" \
+	"$(grep -c -e 'replaced while secretpack took it over' -e 'not empty (it holds' -e 'cannot create it: File exists' -e 'a symlink or not a directory' "$C/sticky.err")"
+grep -v -e 'replaced while secretpack took it over' -e 'not empty (it holds' -e 'cannot create it: File exists' -e 'a symlink or not a directory' "$C/sticky.err" | sed 's/^/# other: /'
+
 # ---- the stage moved away mid-run (by root: nobody else can reach it any more) ----
 
 # The shim waits for its bundle on a FIFO after making the stage; the stage is then renamed
