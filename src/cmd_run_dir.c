@@ -473,8 +473,13 @@ int run_signals_pending(const struct run *r)
 	if (!r->held)
 		return 0;
 	held_signals(&s);
-	sig = sigtimedwait(&s, NULL, &now);
-	return sig > 0 ? sig : 0;
+	/* A blocked signal stays pending even when ignored (nohup's SIGHUP): that one is no stop. */
+	while ((sig = sigtimedwait(&s, NULL, &now)) > 0) {
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) != 0 || sa.sa_handler != SIG_IGN)
+			return sig;
+	}
+	return 0;
 }
 
 void run_signals_release(struct run *r)

@@ -116,6 +116,14 @@ is "SIGTERM during set-up: the stage was there when it came" 1 "$(grep -c '^\.se
 is "SIGTERM during set-up: nothing left, app not started" "|0" "$(cat "$C/after")|$(ran)"
 is "SIGTERM during set-up: one line" 1 "$(grep -c '^secretpack: run: stopped by signal 15' "$C/err")"
 
+# A signal the shim was started ignoring (nohup's SIGHUP) stays ignored: the start goes on.
+rm -f "$C/m/ran"
+ns 'tmpfs "$C/s"; trap "" HUP; "$SP" run --bundle "$C/fifo" --dir "$D" --user app -- /bin/sh "$C/ok.sh" & pid=$!
+	i=0; while [ -z "$(ls -A "$C/s")" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -HUP $pid; sleep 0.2
+	timeout 5 sh -c "cat \"\$T/b.spk\" >\"\$C/fifo\""; wait $pid' >"$T/.out" 2>"$T/.err"
+is "ignored SIGHUP during set-up: the app starts" "0|1|s3cret-db-password" "$?|$(ran)|$(val db)"
+
 # A file size limit below an entry's size: one line, nothing left (no SIGXFSZ death half-way).
 bad "ulimit -f below a 300 KB entry" "the file size limit \(ulimit -f\) is below the entry's 300000 bytes" \
 	'tmpfs "$C/s"; ulimit -f 100; "$SP" run --bundle "$T/big.spk" --dir "$D" --user app -- /bin/sh "$C/ok.sh"
