@@ -172,11 +172,13 @@ static void close_parent(int base, int fd)
 
 #define TREE_DEPTH_MAX (SP_NAME_DEPTH_MAX + 2)
 
+/* NOLINTNEXTLINE(misc-no-recursion): depth is capped at TREE_DEPTH_MAX */
 static int remove_tree_at(int base, const char *name, unsigned depth);
 
 /* Removes everything inside the directory fd (never following a symlink: a symlink is unlinked
  * itself), making each subdirectory writable first. Keeps going after an error; returns the
  * first. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is capped at TREE_DEPTH_MAX */
 static int empty_dir(int fd, unsigned depth)
 {
 	int again = 1, err = SP_OK;
@@ -214,6 +216,7 @@ static int empty_dir(int fd, unsigned depth)
 }
 
 /* Removes name in base: a file, symlink or special file is unlinked, a directory emptied first. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is capped at TREE_DEPTH_MAX */
 static int remove_tree_at(int base, const char *name, unsigned depth)
 {
 	struct stat st;
@@ -803,6 +806,7 @@ static int refuse(scan *s, const char *path, int why)
 }
 
 /* Checks what is in fd (prefix: its path from the destination, "" at the top); changes nothing. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is capped at SP_NAME_DEPTH_MAX */
 static int check_dir(scan *s, int fd, const char *prefix, unsigned depth)
 {
 	char path[SP_NAME_MAX + 2];
