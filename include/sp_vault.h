@@ -21,9 +21,12 @@ int sp_vault_write(sp_vault *v, const unsigned char *buf, size_t len);
 int sp_vault_close_entry(sp_vault *v);
 /* Moves every staged entry into dirfd. A pre-existing regular file of the same name is replaced
  * atomically; anything else there (directory, symlink, FIFO, device) is refused with
- * SP_ERR_UNSAFE_PATH and nothing is moved. The staging directory must still be where begin made
- * it, before and after the move (else SP_ERR_UNSAFE_PATH). On failure what was moved is taken
- * back (or removed). Removes the staging directory. */
+ * SP_ERR_UNSAFE_PATH and nothing is moved. Where a nested name's directory already exists as a
+ * real directory owned by the caller or by uid and writable by nobody else (`open` into a
+ * directory it wrote before), the entries move into it (it ends with dir_mode and uid/gid); any
+ * other directory there is refused. The staging directory must still be where begin made it,
+ * before and after the move (else SP_ERR_UNSAFE_PATH). On failure what was moved is taken back
+ * (or removed). Removes the staging directory. */
 int sp_vault_commit(sp_vault *v);
 /* Removes staging and everything in it; frees v. Safe on NULL and after commit. */
 void sp_vault_free(sp_vault *v);
