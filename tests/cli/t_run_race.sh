@@ -138,7 +138,7 @@ while [ $n -lt 100 ] && [ "$(date +%s)" -lt $end ]; do
 	$SIDECAR perl "$C/mover.pl" & sc=$!
 	sleep 0.01
 	"$SP" run --bundle "$B" --dir "$P/s" --user app -- /bin/sh -c \
-		'echo "$(cat "$P/s/db_password")|$(cat "$P/s/api_token")" >>"$C/m/log"' 2>>"$C/sticky.err"
+		'echo "$(cat "$P/s/db_password")|$(cat "$P/s/api_token")" >>"$C/m/log"; [ -e "$P/s/db_password" ] || { ls -lai "$P" "$P/s"; stat "$P/s"; } >>"$C/m/diag" 2>&1' 2>>"$C/sticky.err"
 	: >"$C/stop"; wait $sc; rm -f "$C/stop"
 	n=$((n + 1))
 done
@@ -157,6 +157,7 @@ is "sidecar renaming its DIR in a sticky parent: every app that started read the
 	"${started:-0}" "$(grep -cxF "s3cret-db-password|tok-4f9a2c" "$C/m/log" 2>/dev/null)"
 is "sidecar renaming its DIR in a sticky parent: every refusal is one known line" "$((n - ${started:-0}))" \
 	"$(grep -c -e 'replaced while secretpack took it over' -e 'not empty (it holds' -e 'cannot create it: File exists' -e 'a symlink or not a directory' "$C/sticky.err")"
+cat "$C/m/diag" 2>/dev/null | sed 's/^/# diag: /'
 grep -v -e 'replaced while secretpack took it over' -e 'not empty (it holds' -e 'cannot create it: File exists' -e 'a symlink or not a directory' "$C/sticky.err" | sed 's/^/# other: /'
 
 # ---- the stage moved away mid-run (by root: nobody else can reach it any more) ----
