@@ -208,7 +208,11 @@ static int take_over(struct run *r)
 		return sp_fail("run: %s: cannot take it over: %s%s", r->dir, strerror(errno),
 		    run_cap_hint(errno));
 	/* Once ours, nobody else can rename DIR (its parents are safe, a sticky one lets only the
-	 * owner rename): check that the path still names what we took over. */
+	 * owner rename): check that the path still names what we took over. A rename that passed
+	 * its permission check before our chown may still be under way (the kernel checks the
+	 * sticky bit under the parent's lock, and a lookup does not wait for it): renaming DIR onto
+	 * itself changes nothing but takes that lock, so such a rename has finished after it. */
+	(void)renameat(AT_FDCWD, r->dir, AT_FDCWD, r->dir);
 	if (lstat(r->dir, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
 		if (fchown(r->dirfd, st.st_uid, st.st_gid) == 0)
 			(void)fchmod(r->dirfd, st.st_mode & 07777);
