@@ -22,9 +22,11 @@ int sp_vault_close_entry(sp_vault *v);
 /* Moves every staged entry into dirfd. A pre-existing regular file of the same name is replaced
  * atomically; anything else there (directory, symlink, FIFO, device) is refused with
  * SP_ERR_UNSAFE_PATH and nothing is moved. Where a nested name's directory already exists as a
- * real directory owned by the caller or by uid and writable by nobody else (an earlier run),
- * the entries move into it (it ends with dir_mode and uid/gid); any other directory there is
- * refused. On failure what was moved is taken back. Removes the staging directory. */
+ * real directory owned by the caller or by uid and writable by nobody else (`open` into a
+ * directory it wrote before), the entries move into it (it ends with dir_mode and uid/gid); any
+ * other directory there is refused. The staging directory must still be where begin made it,
+ * before and after the move (else SP_ERR_UNSAFE_PATH). On failure what was moved is taken back
+ * (or removed). Removes the staging directory. */
 int sp_vault_commit(sp_vault *v);
 /* Removes staging and everything in it; frees v. Safe on NULL and after commit. */
 void sp_vault_free(sp_vault *v);
@@ -35,5 +37,33 @@ int sp_vault_is_ram(int dirfd);
  * when empty; never follows a symlink (one in the way is SP_ERR_UNSAFE_PATH). Missing entries
  * are fine. Keeps going after an error and returns the first. Needs write permission on dirfd. */
 int sp_vault_remove(int dirfd, const sp_entry *e, size_t n);
+
+/* How sp_vault_clear treats what is in the directory. */
+enum {
+	SP_CLEAR_EMPTY = 1, /* nothing but stale staging directories (removed) */
+	SP_CLEAR_EARLIER,   /* also what an earlier run left: real files and directories, owned by
+	                     * the caller's euid or uid, writable by nobody else, files of one link,
+	                     * directories 0500 or 0700 */
+	SP_CLEAR_PURGE,     /* everything, unchecked */
+};
+/* Why sp_vault_clear refused a name. */
+enum {
+	SP_CLEAR_NONE,
+	SP_CLEAR_NOT_EMPTY, /* SP_CLEAR_EMPTY and something is there */
+	SP_CLEAR_SYMLINK,   /* a symlink */
+	SP_CLEAR_SPECIAL,   /* a FIFO, socket or device */
+	SP_CLEAR_OWNER,     /* owned by a uid other than ours and uid (a staging directory: not ours
+	                     * or not private) */
+	SP_CLEAR_WRITABLE,  /* writable by group or others */
+	SP_CLEAR_LINKS,     /* a file with more than one name */
+	SP_CLEAR_DIR_MODE,  /* a directory not 0500 (as a run leaves it) or 0700 (a killed run) */
+	SP_CLEAR_DEEP,      /* deeper than any entry name */
+};
+/* Empties dirfd of what an earlier run left (how: SP_CLEAR_*). Stale staging directories (ours,
+ * private) are always removed. Except with purge, everything is checked first and nothing
+ * changes on a refusal: the first name refused (its path, at most bad_cap bytes) goes to bad,
+ * the reason to *why, and SP_ERR_UNSAFE_PATH is returned. uid: the other owner accepted
+ * ((uid_t)-1: none). Never follows a symlink. */
+int sp_vault_clear(int dirfd, uid_t uid, int how, char *bad, size_t bad_cap, int *why);
 
 #endif

@@ -308,7 +308,12 @@ static int prepare(struct run *r)
 {
 	size_t i;
 
-	if (run_load_user(r) != EXIT_OK || run_load_key(r) != EXIT_OK || run_open_dir(r) != EXIT_OK)
+	if (run_load_user(r) != EXIT_OK || run_load_key(r) != EXIT_OK)
+		return EXIT_FAIL;
+	/* From the first write to the app's start, a signal or a file size limit cannot stop the
+	 * shim half-way (a passphrase prompt before this still answers to Ctrl-C). */
+	run_signals_hold(r);
+	if (run_open_dir(r) != EXIT_OK)
 		return EXIT_FAIL;
 	for (i = 0; i < r->o.n_bundles; i++)
 		if (run_open_bundle(r, i) != EXIT_OK)
@@ -324,10 +329,11 @@ static int prepare(struct run *r)
 int cmd_run(int argc, char **argv)
 {
 	struct run r;
-	int rc;
+	int rc, sig;
 
 	memset(&r, 0, sizeof r);
 	r.dirfd = -1;
+	r.guard_fd = -1;
 	run_take_key_fds(&r);
 	if ((rc = parse_args(&r.o, argc, argv)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
@@ -338,14 +344,24 @@ int cmd_run(int argc, char **argv)
 		release(&r);
 		return EXIT_FAIL;
 	}
-	if (prepare(&r) != EXIT_OK) {
+	rc = prepare(&r);
+	sig = rc == EXIT_OK ? run_signals_pending(&r) : 0;
+	if (rc != EXIT_OK || sig != 0) {
+		if (sig != 0)
+			sp_fail("run: stopped by signal %d (%s) during set-up: nothing was left in %s",
+			    sig, strsignal(sig), r.dir);
 		run_wipe_key(&r);
 		run_undo(&r);
 		release(&r);
-		return EXIT_FAIL;
+		return sig != 0 ? 128 + sig : EXIT_FAIL;
 	}
+	run_signals_release(&r);
 	if (r.o.init) {
 		rc = run_init_mode(&r);
+	} else if (run_guard_start(&r) != EXIT_OK) {
+		r.committed = 1;
+		run_undo(&r);
+		rc = EXIT_FAIL;
 	} else {
 		rc = run_start_app(&r);
 		/* Not started: nothing may be left behind. */

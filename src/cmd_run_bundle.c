@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "sp_err.h"
@@ -15,7 +17,7 @@ struct sink {
 	const sp_entry *entries;
 	const uid_t *uid;
 	const gid_t *gid;
-	size_t current;
+	size_t current, bi;
 	int opened;
 	int err_entry;            /* index of the entry a vault error happened on, or -1 */
 	int vault_err;            /* the error the vault returned, if it did */
@@ -87,10 +89,12 @@ static int add_entries(struct run *r, size_t bundle, const sp_entry *e, size_t n
 	return EXIT_OK;
 }
 
-/* Each entry's owner: the manifest's, else the target user's (-1: as created). */
+/* Each entry's owner: the manifest's, else the target user's (-1: as created). An owner must be
+ * the app's user (a group of its own is fine). */
 static int entry_owners(struct run *r, const char *bundle, const sp_entry *e, size_t n, uid_t *uid,
     gid_t *gid)
 {
+	uid_t app = r->has_user ? r->user.uid : geteuid();
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -105,6 +109,12 @@ static int entry_owners(struct run *r, const char *bundle, const sp_entry *e, si
 			return sp_fail("run: %s: entry %s: owner '%s': %s%s", bundle, e[i].name, e[i].owner,
 			    u.reason ? u.reason : sp_err_str(err),
 			    err == SP_ERR_NOT_FOUND ? (u.in_group_db ? " in /etc/group" : " in /etc/passwd") : "");
+		/* DIR ends 0500 and the app's alone: another user could never reach the file. */
+		if (u.uid != app)
+			return sp_fail("run: %s: entry %s: owner '%s' is uid %u, but only the app (uid %u) can "
+			    "reach %s: drop the owner from the entry, or seal it into a bundle of its own for "
+			    "a secretpack run as that user", bundle, e[i].name, e[i].owner, (unsigned)u.uid,
+			    (unsigned)app, r->dir);
 		uid[i] = u.uid;
 		gid[i] = u.gid;
 	}
@@ -123,6 +133,25 @@ static int fail_context(const char *bundle, const sp_opener *o, const char *ctx)
 	    "right --context or SECRETPACK_CONTEXT", bundle, info.context, ctx);
 }
 
+/* The tmpfs is too small: how much the secrets need (in pages, as tmpfs counts), counting the
+ * bundles still to open by their size, which bounds their entries'. */
+static int fail_full(struct run *r, size_t bi)
+{
+	unsigned long long need = 0, kib;
+	size_t i;
+
+	for (i = 0; i < r->n_entries; i++)
+		need += (r->entries[i].size + 4095) / 4096 * 4096;
+	for (i = bi + 1; i < r->o.n_bundles; i++) {
+		struct stat st;
+		if (stat(r->o.bundles[i], &st) == 0 && st.st_size > 0)
+			need += ((unsigned long long)st.st_size + 4095) / 4096 * 4096;
+	}
+	kib = (need + 65535) / 65536 * 64 + 64; /* to 64 KiB, and some room */
+	return sp_fail("run: %s is full: the secrets need %llu bytes: give the tmpfs at least %lluk "
+	    "(e.g. --tmpfs %s:size=%lluk)", r->dir, need, kib, r->dir, kib);
+}
+
 static int fail_payload(struct run *r, const char *bundle, const sp_opener *o, const struct sink *s,
     int err)
 {
@@ -132,6 +161,12 @@ static int fail_payload(struct run *r, const char *bundle, const sp_opener *o, c
 		return sp_fail_bundle("run", bundle, err, o);
 	switch (err) {
 	case SP_ERR_IO:
+		if (errno == ENOSPC)
+			return fail_full(r, s->bi);
+		if (errno == EFBIG)
+			return sp_fail("run: %s/%s: the file size limit (ulimit -f) is below the entry's "
+			    "%llu bytes: raise it (docker run --ulimit fsize=-1)", r->dir, name,
+			    (unsigned long long)s->entries[s->err_entry].size);
 		return sp_fail("run: %s/%s: %s", r->dir, name, strerror(errno));
 	case SP_ERR_PRIV:
 		return sp_fail("run: %s/%s: cannot give it its owner: %s%s", r->dir, name, strerror(errno),
@@ -148,7 +183,7 @@ int run_open_bundle(struct run *r, size_t bi)
 {
 	const char *path = r->o.bundles[bi];
 	const char *ctx = r->o.context ? r->o.context : "";
-	struct sink s = { r, NULL, NULL, NULL, 0, 0, -1, SP_OK };
+	struct sink s = { r, NULL, NULL, NULL, 0, bi, 0, -1, SP_OK };
 	sp_source *src = NULL;
 	sp_opener *o = NULL;
 	const sp_entry *e = NULL;

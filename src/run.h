@@ -3,6 +3,7 @@
 #define SP_RUN_H
 
 #include <limits.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -57,6 +58,12 @@ struct run {
 	int made_dir, mounted;
 	sp_vault *v;
 	int committed;
+	int cleared;              /* DIR taken over and emptied: all in it is this run's */
+	pid_t guard;              /* exec mode: the helper that cleans up if exec fails, or 0 */
+	int guard_fd;             /* its pipe (close-on-exec), or -1 */
+	int held;                 /* signals held (run_signals_hold) */
+	sigset_t old_mask;        /* as found, restored for the app */
+	struct sigaction old_xfsz;
 	sp_entry *entries;        /* of every bundle, for collisions, env and --init cleanup */
 	size_t *entry_bundle;
 	size_t n_entries;
@@ -85,6 +92,16 @@ const char *run_cap_hint(int e);
 void run_remove_secrets(struct run *r);
 /* Leaves nothing behind after a failure before the app started. */
 void run_undo(struct run *r);
+/* From the first write on, set-up runs with the terminating signals blocked and SIGXFSZ ignored
+ * (a write past the file size limit fails instead of killing the shim half-way). */
+void run_signals_hold(struct run *r);
+/* The terminating signal that arrived while held, or 0; consumes it. */
+int run_signals_pending(const struct run *r);
+/* Puts the signal mask and SIGXFSZ back as found, for the app. */
+void run_signals_release(struct run *r);
+/* Exec mode, when privileged: forks a helper that keeps the privileges to unmount and remove the
+ * secrets if the exec fails (run_undo tells it); it exits as soon as the exec succeeds. */
+int run_guard_start(struct run *r);
 /* Drops to the user and execs; returns only on failure, with the exit status. */
 int run_start_app(struct run *r);
 /* --init: forks the app, stays as its init, removes the secrets when it ends; its status. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,91 @@ static void close_parent(int base, int fd)
 {
 	if (fd >= 0 && fd != base)
 		close(fd);
+}
+
+#define TREE_DEPTH_MAX (SP_NAME_DEPTH_MAX + 2)
+
+/* NOLINTNEXTLINE(misc-no-recursion): depth is capped at TREE_DEPTH_MAX */
+static int remove_tree_at(int base, const char *name, unsigned depth);
+
+/* Removes everything inside the directory fd (never following a symlink: a symlink is unlinked
+ * itself), making each subdirectory writable first. Keeps going after an error; returns the
+ * first. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is capped at TREE_DEPTH_MAX */
+static int empty_dir(int fd, unsigned depth)
+{
+	int again = 1, err = SP_OK;
+
+	if (depth > TREE_DEPTH_MAX)
+		return SP_ERR_LIMIT;
+	while (again) {
+		struct dirent *de;
+		DIR *d;
+		int dfd = dup(fd);
+		again = 0;
+		if (dfd < 0)
+			return err_from_errno(errno);
+		d = fdopendir(dfd);
+		if (d == NULL) {
+			close(dfd);
+			return err_from_errno(errno);
+		}
+		rewinddir(d); /* the duplicate shares the offset of fd, which may be anywhere */
+		while ((de = readdir(d)) != NULL) {
+			int e;
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			e = remove_tree_at(fd, de->d_name, depth + 1);
+			if (e == SP_OK)
+				again = 1;
+			else if (err == SP_OK)
+				err = e;
+		}
+		closedir(d);
+		if (err != SP_OK)
+			break;
+	}
+	return err;
+}
+
+/* Removes name in base: a file, symlink or special file is unlinked, a directory emptied first. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is capped at TREE_DEPTH_MAX */
+static int remove_tree_at(int base, const char *name, unsigned depth)
+{
+	struct stat st;
+	int fd, err;
+
+	if (fstatat(base, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? SP_OK : err_from_errno(errno);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(base, name, 0) != 0 && errno != ENOENT)
+			return err_from_errno(errno);
+		return SP_OK;
+	}
+	fd = openat(base, name, DIR_FLAGS);
+	if (fd < 0)
+		return err_from_errno(errno);
+	if ((st.st_mode & 0700) != 0700)
+		(void)fchmod(fd, 0700);
+	err = empty_dir(fd, depth);
+	close(fd);
+	if (err == SP_OK && unlinkat(base, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		err = err_from_errno(errno);
+	return err;
+}
+
+/* SP_OK if the staging directory is still at its name in the destination. */
+static int same_stage(const sp_vault *v)
+{
+	struct stat a, b;
+
+	if (fstat(v->stagefd, &a) != 0)
+		return SP_ERR_IO;
+	if (fstatat(v->dirfd, v->stage, &b, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? SP_ERR_UNSAFE_PATH : err_from_errno(errno);
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return SP_ERR_UNSAFE_PATH;
+	return SP_OK;
 }
 
 int sp_vault_is_ram(int dirfd)
@@ -533,8 +619,8 @@ static void restore_merged(sp_vault *v, int open_up)
 }
 
 /* Puts back into staging what was moved, deepest first (sp_vault_free then removes it), and
- * restores merged directories. A file we replaced is gone either way; nothing of this run is
- * left in the destination. */
+ * restores merged directories; what cannot be put back is removed. A file we replaced is gone
+ * either way; nothing of this run is left in the destination. */
 static void roll_back(sp_vault *v)
 {
 	size_t i;
@@ -543,17 +629,21 @@ static void roll_back(sp_vault *v)
 	for (i = v->n; i-- > 0;) {
 		item *it = &v->items[i];
 		const char *leaf;
-		int from, to;
+		int from, to = -1;
 		if (!it->moved)
 			continue;
 		it->moved = 0;
 		if (open_parent(v->dirfd, it->name, NULL, &from, &leaf) != SP_OK)
 			continue;
-		if (open_parent(v->stagefd, it->name, NULL, &to, &leaf) == SP_OK) {
-			if (renameat(from, leaf, to, leaf) != 0 && !it->is_dir)
+		if (open_parent(v->stagefd, it->name, NULL, &to, &leaf) != SP_OK ||
+		    renameat(from, leaf, to, leaf) != 0) {
+			if (it->is_dir)
+				(void)remove_tree_at(from, leaf, 0);
+			else
 				(void)unlinkat(from, leaf, 0);
-			close_parent(v->stagefd, to);
 		}
+		if (to >= 0)
+			close_parent(v->stagefd, to);
 		close_parent(v->dirfd, from);
 	}
 	restore_merged(v, 0);
@@ -593,7 +683,9 @@ int sp_vault_commit(sp_vault *v)
 
 	if (v == NULL || v->fd >= 0 || v->committed || v->stagefd < 0)
 		return SP_ERR_ARG;
-	err = plan(v);
+	err = same_stage(v);
+	if (err == SP_OK)
+		err = plan(v);
 	if (err == SP_OK)
 		err = prepare_dirs(v);
 	for (i = 0; err == SP_OK && i < v->n; i++) {
@@ -606,6 +698,10 @@ int sp_vault_commit(sp_vault *v)
 	}
 	if (err == SP_OK)
 		err = finish_dirs(v);
+	/* The staging directory must still be where we made it: one moved away (or swapped) means
+	 * someone else acts in the destination, and nothing of this run may stay there. */
+	if (err == SP_OK)
+		err = same_stage(v);
 	if (err != SP_OK) {
 		roll_back(v);
 		return err;
@@ -632,11 +728,10 @@ void sp_vault_free(sp_vault *v)
 	if (v->fd >= 0)
 		close(v->fd);
 	if (v->stagefd >= 0) {
-		for (i = v->n; i-- > 0;)
-			(void)remove_one(v->stagefd, v->items[i].name, v->items[i].is_dir);
-		close(v->stagefd);
-		if (v->stage[0] != '\0')
+		(void)empty_dir(v->stagefd, 0);
+		if (v->stage[0] != '\0' && same_stage(v) == SP_OK)
 			(void)unlinkat(v->dirfd, v->stage, AT_REMOVEDIR);
+		close(v->stagefd);
 	}
 	for (i = 0; i < v->n; i++)
 		free(v->items[i].name);
@@ -691,4 +786,115 @@ int sp_vault_remove(int dirfd, const sp_entry *e, size_t n)
 			err = r;
 	}
 	return err;
+}
+
+/* ---- the destination before a run: what an earlier run left ---- */
+
+typedef struct {
+	uid_t uid;
+	int how;
+	char *bad;
+	size_t bad_cap;
+	int why;
+} scan;
+
+static int refuse(scan *s, const char *path, int why)
+{
+	(void)snprintf(s->bad, s->bad_cap, "%s", path);
+	s->why = why;
+	return SP_ERR_UNSAFE_PATH;
+}
+
+/* Checks what is in fd (prefix: its path from the destination, "" at the top); changes nothing. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is capped at SP_NAME_DEPTH_MAX */
+static int check_dir(scan *s, int fd, const char *prefix, unsigned depth)
+{
+	char path[SP_NAME_MAX + 2];
+	struct dirent *de;
+	DIR *d;
+	int dfd, err = SP_OK;
+
+	dfd = dup(fd);
+	if (dfd < 0)
+		return err_from_errno(errno);
+	d = fdopendir(dfd);
+	if (d == NULL) {
+		close(dfd);
+		return err_from_errno(errno);
+	}
+	rewinddir(d); /* the duplicate shares the offset of fd, which may be anywhere */
+	while (err == SP_OK && (de = readdir(d)) != NULL) {
+		struct stat st;
+		int sub;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "",
+		    de->d_name) >= sizeof path) {
+			err = refuse(s, de->d_name, SP_CLEAR_DEEP);
+			break;
+		}
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno != ENOENT)
+				err = err_from_errno(errno);
+			continue;
+		}
+		if (depth == 0 && strncmp(de->d_name, SP_RESERVED_PREFIX "-stage-",
+		    sizeof SP_RESERVED_PREFIX + 6) == 0) {
+			/* A staging directory: private to its maker, so nothing in it is anyone else's. */
+			if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077) != 0)
+				err = refuse(s, path, SP_CLEAR_OWNER);
+			continue;
+		}
+		if (s->how == SP_CLEAR_EMPTY)
+			err = refuse(s, path, SP_CLEAR_NOT_EMPTY);
+		else if (S_ISLNK(st.st_mode))
+			err = refuse(s, path, SP_CLEAR_SYMLINK);
+		else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+			err = refuse(s, path, SP_CLEAR_SPECIAL);
+		else if (st.st_uid != geteuid() && (s->uid == (uid_t)-1 || st.st_uid != s->uid))
+			err = refuse(s, path, SP_CLEAR_OWNER);
+		else if ((st.st_mode & 022) != 0)
+			err = refuse(s, path, SP_CLEAR_WRITABLE);
+		else if (S_ISREG(st.st_mode) && st.st_nlink != 1)
+			err = refuse(s, path, SP_CLEAR_LINKS);
+		else if (S_ISDIR(st.st_mode) && (st.st_mode & 07777) != 0500 && (st.st_mode & 07777) != 0700)
+			err = refuse(s, path, SP_CLEAR_DIR_MODE);
+		else if (S_ISDIR(st.st_mode) && depth + 1 >= SP_NAME_DEPTH_MAX)
+			err = refuse(s, path, SP_CLEAR_DEEP);
+		if (err != SP_OK || !S_ISDIR(st.st_mode))
+			continue;
+		sub = openat(fd, de->d_name, DIR_FLAGS);
+		if (sub < 0) {
+			err = err_from_errno(errno);
+			continue;
+		}
+		err = check_dir(s, sub, path, depth + 1);
+		close(sub);
+	}
+	closedir(d);
+	return err;
+}
+
+int sp_vault_clear(int dirfd, uid_t uid, int how, char *bad, size_t bad_cap, int *why)
+{
+	scan s;
+	int err;
+
+	if (dirfd < 0 || bad == NULL || bad_cap == 0 || why == NULL ||
+	    (how != SP_CLEAR_EMPTY && how != SP_CLEAR_EARLIER && how != SP_CLEAR_PURGE))
+		return SP_ERR_ARG;
+	memset(&s, 0, sizeof s);
+	s.uid = uid;
+	s.how = how;
+	s.bad = bad;
+	s.bad_cap = bad_cap;
+	bad[0] = '\0';
+	*why = SP_CLEAR_NONE;
+	if (how != SP_CLEAR_PURGE) {
+		err = check_dir(&s, dirfd, "", 0);
+		*why = s.why;
+		if (err != SP_OK)
+			return err;
+	}
+	return empty_dir(dirfd, 0);
 }

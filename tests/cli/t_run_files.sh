@@ -14,10 +14,6 @@ env = DB_PASSWORD_FILE
 file = api_token
 env = API_TOKEN_FILE
 
-[secret other_secret]
-file = other_secret
-owner = other:other
-
 [secret group_secret]
 file = api_token
 mode = 0440
@@ -37,7 +33,7 @@ newcase
 app report <<'EOF'
 : >"$C/m/ran"
 export LC_ALL=C
-for f in . db_password api_token other_secret group_secret db db/replica db/replica/password; do
+for f in . db_password api_token group_secret db db/replica db/replica/password; do
 	echo "$f=$(stat -c '%a %u %g %F' "$C/s/$f")"
 done
 echo "list=$(ls -A "$C/s" | sort | tr '\n' ' ')"
@@ -46,26 +42,34 @@ echo "API_TOKEN_FILE=${API_TOKEN_FILE:-unset}"
 echo "read_db=$(cat "$DB_PASSWORD_FILE")"
 echo "read_nested=$(cat "$C/s/db/replica/password")"
 echo "read_group=$(cat "$C/s/group_secret")"
-if cat "$C/s/other_secret" >/dev/null 2>&1; then echo read_other=yes; else echo read_other=no; fi
 EOF
 check "manifest bundle: app started as app" \
 	ns 'tmpfs "$C/s"; "$SP" run --bundle "$M" --dir "$C/s" --user app -- /bin/sh "$C/report.sh"'
 is "secrets dir: 0500, owned by app" "500 1000 1000 directory" "$(val .)"
 is "default mode 0400, owned by the target user" "400 1000 1000 regular file" "$(val api_token)"
 is "mode 0440 from the manifest" "440 1000 1000 regular file" "$(val db_password)"
-is "owner other:other from the manifest" "400 1001 1001 regular file" "$(val other_secret)"
 is "owner app:extra with mode 0440 from the manifest" "440 1000 1500 regular file" "$(val group_secret)"
 is "nested name: first subdirectory 0500 owned by app" "500 1000 1000 directory" "$(val db)"
 is "nested name: second subdirectory 0500 owned by app" "500 1000 1000 directory" "$(val db/replica)"
 is "nested name: file 0400 owned by app" "400 1000 1000 regular file" "$(val db/replica/password)"
 is "exactly the bundle's entries, no staging left behind" \
-	"api_token db db_password group_secret other_secret " "$(val list)"
+	"api_token db db_password group_secret " "$(val list)"
 is "env= exports NAME=DIR/ENTRY" "$C/s/db_password" "$(val DB_PASSWORD_FILE)"
 is "second env= exported too" "$C/s/api_token" "$(val API_TOKEN_FILE)"
 is "app reads its secret through the variable" "s3cret-db-password" "$(val read_db)"
 is "app reads a nested secret" "s3cret-db-password" "$(val read_nested)"
 is "app reads a secret of its supplementary group" "tok-4f9a2c" "$(val read_group)"
-is "app cannot read another user's secret" "no" "$(val read_other)"
+
+# An owner other than the app's user could never reach its file in the app's 0500 directory:
+# refused before anything is written.
+printf '[secret other_secret]\nfile = other_secret\nowner = other:other\n' >"$T/in/other.ini"
+seal "$T/other.spk" -m "$T/in/other.ini" || exit 1
+rm -f "$C/m/ran"
+refuse "owner other:other (not the app's user): refused" \
+	"entry other_secret: owner 'other:other' is uid 1001, but only the app \(uid 1000\) can reach" \
+	ns 'tmpfs "$C/s"; "$SP" run --bundle "$T/other.spk" --dir "$C/s" --user app -- /bin/sh "$C/report.sh"; \
+		rc=$?; ls -A "$C/s" >"$C/after"; exit $rc'
+is "owner other:other: app not started, nothing left" "0|" "$(ran)|$(cat "$C/after")"
 
 # Contents of any size arrive intact: empty, and spanning several payload chunks.
 newcase

@@ -120,9 +120,10 @@ is "--init reaping: no <defunct> process left" 0 "$(val zombies)"
 newcase
 app reader <<'EOF'
 echo "db=$(cat "$C/s/db_password")|$(cat "$C/s/db/password")"
+chmod u+w "$C/s" && : >"$C/s/unrelated" # a file of the app's own (DIR is the app's)
 exit 4
 EOF
-ns 'tmpfs "$C/s"; : >"$C/s/unrelated"
+ns 'tmpfs "$C/s"
 	unshare -p -f --mount-proc "$SP" run --init --bundle "$B" --dir "$C/s" --user app -- /bin/sh "$C/reader.sh"
 	rc=$?; ls -A "$C/s" >"$C/after"; exit $rc' >"$T/.out" 2>"$T/.err"
 is "--init cleanup: app's status passed on" 4 $?

@@ -710,6 +710,185 @@ static void t_is_ram(void **state)
 	assert_int_equal(sp_vault_is_ram(-1), SP_ERR_IO);
 }
 
+/* ---- clearing what an earlier run left ---- */
+
+static int clear(tdir *d, int how, char *bad, int *why)
+{
+	return sp_vault_clear(d->fd, 65534, how, bad, 256, why);
+}
+
+/* A stale staging directory (ours, private, with partial plaintext) goes in every mode. */
+static void t_clear_stale_stage(void **state)
+{
+	tdir *d = *state;
+	char bad[256];
+	int why, reserved;
+
+	assert_int_equal(mkdirat(d->fd, SP_RESERVED_PREFIX "-stage-0123456789ab", 0700), 0);
+	assert_int_equal(mkdirat(d->fd, SP_RESERVED_PREFIX "-stage-0123456789ab/db", 0700), 0);
+	write_file(d->fd, SP_RESERVED_PREFIX "-stage-0123456789ab/db/password", "partial");
+	assert_int_equal(fchmodat(d->fd, SP_RESERVED_PREFIX "-stage-0123456789ab/db", 0500, 0), 0);
+	assert_int_equal(clear(d, SP_CLEAR_EMPTY, bad, &why), SP_OK);
+	assert_int_equal(count_names(d->path, &reserved), 0);
+}
+
+/* Without an earlier run anything there is refused, and nothing changes. */
+static void t_clear_empty_refuses(void **state)
+{
+	tdir *d = *state;
+	char bad[256];
+	int why, reserved;
+
+	write_file(d->fd, "keep", "mine");
+	assert_int_equal(mkdirat(d->fd, SP_RESERVED_PREFIX "-stage-0123456789ab", 0700), 0);
+	assert_int_equal(clear(d, SP_CLEAR_EMPTY, bad, &why), SP_ERR_UNSAFE_PATH);
+	assert_string_equal(bad, "keep");
+	assert_int_equal(why, SP_CLEAR_NOT_EMPTY);
+	assert_int_equal(count_names(d->path, &reserved), 2);
+	assert_content(d->fd, "keep", "mine");
+}
+
+/* What a run leaves (files, 0500 directories, nested) is removed. */
+static void t_clear_earlier(void **state)
+{
+	tdir *d = *state;
+	sp_vault *v;
+	char bad[256];
+	int why, reserved;
+
+	assert_int_equal(sp_vault_begin(&v, d->fd, NOID, NOGID, 0500), SP_OK);
+	assert_int_equal(stage(v, "top", "1", 0400), SP_OK);
+	assert_int_equal(stage(v, "a/b/c", "2", 0400), SP_OK);
+	assert_int_equal(sp_vault_commit(v), SP_OK);
+	sp_vault_free(v);
+	assert_int_equal(mkdirat(d->fd, "killed", 0700), 0); /* a run killed before the last chmod */
+	assert_int_equal(clear(d, SP_CLEAR_EARLIER, bad, &why), SP_OK);
+	assert_int_equal(count_names(d->path, &reserved), 0);
+}
+
+/* refused_earlier: planted by setup(), refused with WHY, and nothing at all removed. */
+static void refused_earlier(tdir *d, const char *name, int want_why)
+{
+	char bad[256];
+	int why, reserved, before;
+
+	print_message("# refused: %s\n", name);
+	write_file(d->fd, "aaa_ours", "1"); /* removable, but a refusal changes nothing */
+	before = count_names(d->path, &reserved);
+	assert_int_equal(clear(d, SP_CLEAR_EARLIER, bad, &why), SP_ERR_UNSAFE_PATH);
+	assert_string_equal(bad, name);
+	assert_int_equal(why, want_why);
+	assert_int_equal(count_names(d->path, &reserved), before);
+	assert_content(d->fd, "aaa_ours", "1");
+}
+
+static void t_clear_refuses(void **state)
+{
+	tdir *d = *state;
+
+	write_file(d->fd, "outside", "victim");
+	assert_int_equal(symlinkat("outside", d->fd, "link"), 0);
+	refused_earlier(d, "link", SP_CLEAR_SYMLINK);
+	assert_int_equal(unlinkat(d->fd, "link", 0), 0);
+	assert_int_equal(unlinkat(d->fd, "outside", 0), 0);
+	assert_int_equal(mkfifoat(d->fd, "fifo", 0600), 0);
+	refused_earlier(d, "fifo", SP_CLEAR_SPECIAL);
+	assert_int_equal(unlinkat(d->fd, "fifo", 0), 0);
+	write_file(d->fd, "open", "x");
+	assert_int_equal(fchmodat(d->fd, "open", 0666, 0), 0);
+	refused_earlier(d, "open", SP_CLEAR_WRITABLE);
+	assert_int_equal(unlinkat(d->fd, "open", 0), 0);
+	write_file(d->fd, "one", "x");
+	assert_int_equal(linkat(d->fd, "one", d->fd, "two", 0), 0);
+	refused_earlier(d, "one", SP_CLEAR_LINKS);
+	assert_int_equal(unlinkat(d->fd, "one", 0), 0);
+	assert_int_equal(unlinkat(d->fd, "two", 0), 0);
+	assert_int_equal(mkdirat(d->fd, "dir", 0700), 0);
+	assert_int_equal(fchmodat(d->fd, "dir", 0755, 0), 0);
+	refused_earlier(d, "dir", SP_CLEAR_DIR_MODE);
+	assert_int_equal(fchmodat(d->fd, "dir", 0700, 0), 0);
+	assert_int_equal(mkdirat(d->fd, "dir/sub", 0500), 0);
+	assert_int_equal(symlinkat("/etc", d->fd, "dir/sub2"), 0);
+	refused_earlier(d, "dir/sub2", SP_CLEAR_SYMLINK);
+	assert_int_equal(unlinkat(d->fd, "dir/sub2", 0), 0);
+	/* A staging name that is not a private directory of ours. */
+	assert_int_equal(mkdirat(d->fd, SP_RESERVED_PREFIX "-stage-x", 0700), 0);
+	assert_int_equal(fchmodat(d->fd, SP_RESERVED_PREFIX "-stage-x", 0755, 0), 0);
+	refused_earlier(d, SP_RESERVED_PREFIX "-stage-x", SP_CLEAR_OWNER);
+	if (geteuid() == 0) {
+		assert_int_equal(fchmodat(d->fd, SP_RESERVED_PREFIX "-stage-x", 0700, 0), 0);
+		assert_int_equal(fchownat(d->fd, SP_RESERVED_PREFIX "-stage-x", 1234, 1234, 0), 0);
+		refused_earlier(d, SP_RESERVED_PREFIX "-stage-x", SP_CLEAR_OWNER);
+		assert_int_equal(unlinkat(d->fd, SP_RESERVED_PREFIX "-stage-x", AT_REMOVEDIR), 0);
+		write_file(d->fd, "theirs", "x");
+		assert_int_equal(fchownat(d->fd, "theirs", 1234, 1234, 0), 0);
+		refused_earlier(d, "theirs", SP_CLEAR_OWNER);
+		/* The app's (uid given) is fine. */
+		assert_int_equal(fchownat(d->fd, "theirs", 65534, 65534, 0), 0);
+		{
+			char bad[256];
+			int why, reserved;
+			assert_int_equal(clear(d, SP_CLEAR_EARLIER, bad, &why), SP_OK);
+			assert_int_equal(count_names(d->path, &reserved), 0);
+		}
+	}
+}
+
+/* Purge removes everything, never through a symlink. */
+static void t_clear_purge(void **state)
+{
+	tdir *d = *state;
+	char bad[256], outside[128];
+	int why, reserved, out;
+
+	snprintf(outside, sizeof outside, "%s.out", d->path);
+	assert_int_equal(mkdir(outside, 0700), 0);
+	out = open(outside, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(out >= 0);
+	write_file(out, "victim", "v");
+	assert_int_equal(mkdirat(d->fd, "a", 0500), 0);
+	assert_int_equal(symlinkat(outside, d->fd, "link"), 0);
+	assert_int_equal(mkfifoat(d->fd, "fifo", 0600), 0);
+	assert_int_equal(clear(d, SP_CLEAR_PURGE, bad, &why), SP_OK);
+	assert_int_equal(count_names(d->path, &reserved), 0);
+	assert_content(out, "victim", "v");
+	unlinkat(out, "victim", 0);
+	close(out);
+	rmdir(outside);
+	assert_int_equal(sp_vault_clear(-1, NOID, SP_CLEAR_PURGE, bad, sizeof bad, &why), SP_ERR_ARG);
+	assert_int_equal(sp_vault_clear(d->fd, NOID, 0, bad, sizeof bad, &why), SP_ERR_ARG);
+}
+
+/* The staging directory renamed away before or during the commit: nothing of the run stays. */
+static void t_stage_moved(void **state)
+{
+	tdir *d = *state;
+	sp_vault *v;
+	DIR *dir;
+	struct dirent *de;
+	char sname[SP_NAME_MAX + 1] = "";
+	int reserved;
+
+	assert_int_equal(sp_vault_begin(&v, d->fd, NOID, NOGID, 0500), SP_OK);
+	assert_int_equal(stage(v, "key", "secret", 0400), SP_OK);
+	assert_int_equal(stage(v, "db/password", "secret", 0400), SP_OK);
+	dir = opendir(d->path);
+	assert_non_null(dir);
+	while ((de = readdir(dir)) != NULL)
+		if (strncmp(de->d_name, SP_RESERVED_PREFIX "-stage-", strlen(SP_RESERVED_PREFIX) + 7) == 0)
+			snprintf(sname, sizeof sname, "%s", de->d_name);
+	closedir(dir);
+	assert_true(sname[0] != '\0');
+	assert_int_equal(renameat(d->fd, sname, d->fd, "moved"), 0);
+	assert_int_equal(sp_vault_commit(v), SP_ERR_UNSAFE_PATH);
+	sp_vault_free(v);
+	assert_int_equal(faccessat(d->fd, "key", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	assert_int_equal(faccessat(d->fd, "db", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	/* The moved stage is emptied (its name is not ours any more, so it stays). */
+	assert_int_equal(count_names(d->path, &reserved), 1);
+	assert_int_equal(unlinkat(d->fd, "moved", AT_REMOVEDIR), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -742,6 +921,12 @@ int main(void)
 		T(t_remove),
 		T(t_remove_symlink),
 		T(t_remove_keeps_foreign),
+		T(t_clear_stale_stage),
+		T(t_clear_empty_refuses),
+		T(t_clear_earlier),
+		T(t_clear_refuses),
+		T(t_clear_purge),
+		T(t_stage_moved),
 		cmocka_unit_test(t_is_ram),
 	};
 	if (sodium_init() < 0)
