@@ -253,8 +253,9 @@ if setpriv --bounding-set=-setuid true 2>/dev/null; then
 	ns 'tmpfs "$C/s"; setpriv --clear-groups --inh-caps=-all --bounding-set=-all "$SP" run --bundle "$B" \
 		--dir "$C/s" --user root -- /bin/sh "$C/report.sh"' >"$T/.out" 2>"$T/.err"
 	is "--cap-drop ALL, --user root: runs as root, no message" "0|0|" "$?|$(val uid)|$(cat "$T/.err")"
-	# An entry owner without --user: the owner change fails late; the hint names the full set.
-	printf '[secret db_password]\nfile = %s\nowner = app\n' "$T/in/db_password" >"$C/owner.ini"
+	# An entry owner without --user (the shim's own uid with another group; other uids are refused
+	# before anything is written): the group change fails late; the hint names the full set.
+	printf '[secret db_password]\nfile = %s\nowner = root:audit\n' "$T/in/db_password" >"$C/owner.ini"
 	seal "$C/owner.spk" -m "$C/owner.ini" || exit 1
 	export OB="$C/owner.spk"
 	rm -f "$C/m/ran"
