@@ -585,14 +585,13 @@ static int cannot_regain_root(const sp_user *u)
 int sp_user_drop(const sp_user *u, int allow_new_privs)
 {
 	sp_user_self self;
-	int err;
+	int already, err;
 
 	if (u == NULL || u->n_groups == 0 || u->groups[0] != u->gid)
 		return SP_ERR_ARG;
 	/* Unprivileged and already u (within u's groups): nothing to change, nothing it could. */
-	if (geteuid() != 0 && sp_user_compare_self(u, &self) == SP_OK) {
-		/* verified by sp_user_compare_self */
-	} else if (!creds_are(u)) {
+	already = geteuid() != 0 && sp_user_compare_self(u, &self) == SP_OK;
+	if (!already && !creds_are(u)) {
 		if (setgroups(u->n_groups, u->groups) != 0)
 			return SP_ERR_PRIV;
 		if (setresgid(u->gid, u->gid, u->gid) != 0)

@@ -175,6 +175,27 @@ static void close_parent(int base, int fd)
 /* NOLINTNEXTLINE(misc-no-recursion): depth is capped at TREE_DEPTH_MAX */
 static int remove_tree_at(int base, const char *name, unsigned depth);
 
+/* A directory stream of its own over fd (a duplicate, rewound: it shares fd's offset), or NULL
+ * with *err set. */
+static DIR *open_stream(int fd, int *err)
+{
+	int dfd = dup(fd);
+	DIR *d;
+
+	if (dfd < 0) {
+		*err = err_from_errno(errno);
+		return NULL;
+	}
+	d = fdopendir(dfd);
+	if (d == NULL) {
+		*err = err_from_errno(errno);
+		close(dfd);
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
 /* Removes everything inside the directory fd (never following a symlink: a symlink is unlinked
  * itself), making each subdirectory writable first. Keeps going after an error; returns the
  * first. */
@@ -187,17 +208,11 @@ static int empty_dir(int fd, unsigned depth)
 		return SP_ERR_LIMIT;
 	while (again) {
 		struct dirent *de;
-		DIR *d;
-		int dfd = dup(fd);
+		int e0 = SP_OK;
+		DIR *d = open_stream(fd, &e0);
 		again = 0;
-		if (dfd < 0)
-			return err_from_errno(errno);
-		d = fdopendir(dfd);
-		if (d == NULL) {
-			close(dfd);
-			return err_from_errno(errno);
-		}
-		rewinddir(d); /* the duplicate shares the offset of fd, which may be anywhere */
+		if (d == NULL)
+			return e0;
 		while ((de = readdir(d)) != NULL) {
 			int e;
 			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -811,18 +826,11 @@ static int check_dir(scan *s, int fd, const char *prefix, unsigned depth)
 {
 	char path[SP_NAME_MAX + 2];
 	struct dirent *de;
-	DIR *d;
-	int dfd, err = SP_OK;
+	int err = SP_OK;
+	DIR *d = open_stream(fd, &err);
 
-	dfd = dup(fd);
-	if (dfd < 0)
-		return err_from_errno(errno);
-	d = fdopendir(dfd);
-	if (d == NULL) {
-		close(dfd);
-		return err_from_errno(errno);
-	}
-	rewinddir(d); /* the duplicate shares the offset of fd, which may be anywhere */
+	if (d == NULL)
+		return err;
 	while (err == SP_OK && (de = readdir(d)) != NULL) {
 		struct stat st;
 		int sub;
