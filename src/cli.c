@@ -15,6 +15,7 @@
 #include "sp_err.h"
 #include "sp_identity.h"
 #include "sp_io.h"
+#include "sp_kdf.h"
 
 int sp_fail(const char *fmt, ...)
 {
@@ -54,6 +55,15 @@ int sp_fail_path(const char *verb, const char *path, int err)
 	return sp_fail("%s: %s: %s", verb, path, sp_err_str(err));
 }
 
+static const char *pass_source(void)
+{
+	const char *env = getenv("SECRETPACK_PASSPHRASE"), *file = getenv("SECRETPACK_PASSPHRASE_FILE");
+
+	if (env != NULL && *env)
+		return "SECRETPACK_PASSPHRASE";
+	return file != NULL && *file ? "SECRETPACK_PASSPHRASE_FILE" : "terminal";
+}
+
 int sp_fail_pass(const char *verb, int err)
 {
 	switch (err) {
@@ -63,7 +73,12 @@ int sp_fail_pass(const char *verb, int err)
 	case SP_ERR_WRONG_PASS:
 		return sp_fail("%s: empty passphrase, or the two entries differ: try again", verb);
 	case SP_ERR_LIMIT:
-		return sp_fail("%s: passphrase longer than 1024 bytes: use a shorter one", verb);
+		return sp_fail("%s: passphrase longer than %d bytes: use a shorter one", verb, SP_PASS_MAX);
+	case SP_ERR_ENCODING:
+		/* Named by the same precedence sp_io_passphrase reads them in. */
+		(void)sp_fail("%s: %s: the passphrase holds a line break or NUL byte: put it on one line "
+		    "(only one trailing newline is dropped)", verb, pass_source());
+		return EXIT_USAGE;
 	default:
 		return sp_fail_path(verb, "SECRETPACK_PASSPHRASE_FILE", err);
 	}
