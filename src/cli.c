@@ -197,10 +197,19 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 		    "SECRETPACK_PASSPHRASE_FILE)", req->verb, req->bundle);
 		goto out;
 	}
-	if (req->passphrase == 0 && (have_key || info.n_passphrase == 0)) {
+	/* Keys first, then the passphrase (doc/FORMAT.md): with -p, a configured key is tried too
+	 * when the bundle has X25519 recipients. */
+	if ((have_key && (req->passphrase == 0 || info.n_x25519 > 0)) ||
+	    (req->passphrase == 0 && info.n_passphrase == 0)) {
 		if (sp_cli_identities(req->verb, req->identity, &ids) != EXIT_OK)
 			goto out;
-	} else {
+	}
+	err = SP_ERR_WRONG_KEY;
+	if (ids.n > 0)
+		err = sp_open_unlock(*o, (const unsigned char (*)[32])ids.sk, ids.n, NULL, 0);
+	/* Ask for the passphrase only when the keys did not open it and it can make a difference. */
+	if (err == SP_ERR_WRONG_KEY && (req->passphrase || !have_key) &&
+	    (info.n_passphrase > 0 || ids.n == 0)) {
 		if (info.n_passphrase == 0) {
 			rc = sp_fail("%s: %s: %s", req->verb, req->bundle, sp_err_str(SP_ERR_NO_PASS_STANZA));
 			goto out;
@@ -209,8 +218,8 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 			rc = sp_fail_pass(req->verb, err);
 			goto out;
 		}
+		err = sp_open_unlock(*o, (const unsigned char (*)[32])ids.sk, ids.n, pass, plen);
 	}
-	err = sp_open_unlock(*o, (const unsigned char (*)[32])ids.sk, ids.n, pass, plen);
 	sp_identities_free(&ids);
 	if (pass != NULL) {
 		sp_io_free((unsigned char *)pass, plen, 1);
