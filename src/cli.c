@@ -199,7 +199,14 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 	}
 	/* Keys first, then the passphrase (doc/FORMAT.md): with -p, a configured key is tried too
 	 * when the bundle has X25519 recipients. */
-	if ((have_key && (req->passphrase == 0 || info.n_x25519 > 0)) ||
+	if (req->passphrase && req->identity == NULL && have_key && info.n_x25519 > 0) {
+		size_t bad = 0;
+
+		/* -p with a key from the environment only: the passphrase was asked for, so a key that
+		 * does not load (an encrypted identity under another passphrase) is skipped, not fatal. */
+		if (sp_io_load_identities(&ids, NULL, &bad) != SP_OK)
+			sp_identities_free(&ids);
+	} else if ((have_key && (req->passphrase == 0 || info.n_x25519 > 0)) ||
 	    (req->passphrase == 0 && info.n_passphrase == 0)) {
 		if (sp_cli_identities(req->verb, req->identity, &ids) != EXIT_OK)
 			goto out;

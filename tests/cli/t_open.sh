@@ -270,3 +270,15 @@ chmod 600 "$T/pass-1line"
 rm -rf "$T/kp6"
 check "open -p: one trailing newline in the file is not part of the passphrase" \
 	notty env SECRETPACK_PASSPHRASE_FILE="$T/pass-1line" "$SP" open -p -o "$T/kp6" "$T/kpp.spk"
+# -p with a key from the environment that does not load (an identity encrypted under another
+# passphrase): the key is skipped and the bundle's passphrase used; with -i it stays an error.
+SECRETPACK_PASSPHRASE='identity pass' "$SP" keygen --passphrase -o "$T/enc" >"$T/enc.out" 2>&1 || notok "keygen --passphrase"
+SECRETPACK_PASSPHRASE='bundle pass' "$SP" seal -p -r "$(tail -n 1 "$T/enc.out")" -o "$T/encb.spk" "$T/in/db_password" 2>/dev/null ||
+	notok "seal to the encrypted identity and a passphrase"
+rm -rf "$T/kp7"
+check "open -p, SECRETPACK_KEY_FILE an identity under another passphrase: the bundle passphrase opens" \
+	notty env SECRETPACK_KEY_FILE="$T/enc" SECRETPACK_PASSPHRASE='bundle pass' "$SP" open -p -o "$T/kp7" "$T/encb.spk"
+same "skipped key, passphrase: content" "$T/in/db_password" "$T/kp7/db_password"
+refuse "open -p -i with that identity: the identity's wrong passphrase is reported" \
+	"wrong passphrase for the encrypted identity" code 1 \
+	notty env SECRETPACK_PASSPHRASE='bundle pass' "$SP" open -p -i "$T/enc" -o "$T/kp8" "$T/encb.spk"
