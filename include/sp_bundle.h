@@ -15,8 +15,10 @@
 #define SP_STANZA_X25519 1
 #define SP_STANZA_ARGON2ID 2
 
-/* Limits, all checked when reading before any allocation. */
-#define SP_HEADER_MAX 4096
+/* Limits, all checked when reading before any allocation. The header and index limits sit above
+ * the largest valid version 1 header (1545 bytes) and index (408580 bytes), with room for the
+ * fields later versions add; doc/FORMAT.md gives the arithmetic. */
+#define SP_HEADER_MAX 2048
 #define SP_CONTEXT_MAX 128
 #define SP_STANZAS_MAX 16
 #define SP_ENTRIES_MAX 1024
@@ -27,7 +29,7 @@
 #define SP_ENTRY_SIZE_MAX (64ull << 20)  /* 64 MiB */
 #define SP_TOTAL_SIZE_MAX (256ull << 20) /* 256 MiB */
 #define SP_CHUNK_BYTES 65536
-#define SP_INDEX_MAX (1u << 20)
+#define SP_INDEX_MAX (512u << 10)
 #define SP_RESERVED_PREFIX ".secretpack" /* top-level names the vault uses for staging */
 
 typedef struct {

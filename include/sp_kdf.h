@@ -7,6 +7,7 @@
 
 #define SP_KDF_SALT_BYTES 16
 #define SP_KDF_KEY_BYTES 32
+#define SP_PASS_MAX 1024 /* bytes of a passphrase */
 
 /* Defaults: RFC 9106 second recommended option. */
 #define SP_KDF_T_DEFAULT 3u
@@ -26,6 +27,13 @@ typedef struct {
 	uint32_t m_cost_kib; /* memory in KiB */
 	uint32_t parallelism; /* lanes, and threads */
 } sp_kdf_params;
+
+/* A passphrase is the exact bytes given: 1 to SP_PASS_MAX bytes, none of them NUL, CR or LF
+ * (SP_ERR_ARG when empty or holding one, SP_ERR_LIMIT when too long). No normalisation. */
+int sp_passphrase_check(const char *pass, size_t len);
+/* The passphrase length of a line read from a file, a variable or a terminal: len less exactly
+ * one trailing LF or CR LF. The result still goes through sp_passphrase_check. */
+size_t sp_passphrase_line(const char *line, size_t len);
 
 void sp_kdf_default(sp_kdf_params *p);
 /* SP_OK or SP_ERR_KDF_PARAMS. */

@@ -15,6 +15,7 @@
 #include "sp_err.h"
 #include "sp_identity.h"
 #include "sp_io.h"
+#include "sp_kdf.h"
 
 int sp_fail(const char *fmt, ...)
 {
@@ -54,6 +55,15 @@ int sp_fail_path(const char *verb, const char *path, int err)
 	return sp_fail("%s: %s: %s", verb, path, sp_err_str(err));
 }
 
+static const char *pass_source(void)
+{
+	const char *env = getenv("SECRETPACK_PASSPHRASE"), *file = getenv("SECRETPACK_PASSPHRASE_FILE");
+
+	if (env != NULL && *env)
+		return "SECRETPACK_PASSPHRASE";
+	return file != NULL && *file ? "SECRETPACK_PASSPHRASE_FILE" : "terminal";
+}
+
 int sp_fail_pass(const char *verb, int err)
 {
 	switch (err) {
@@ -63,7 +73,12 @@ int sp_fail_pass(const char *verb, int err)
 	case SP_ERR_WRONG_PASS:
 		return sp_fail("%s: empty passphrase, or the two entries differ: try again", verb);
 	case SP_ERR_LIMIT:
-		return sp_fail("%s: passphrase longer than 1024 bytes: use a shorter one", verb);
+		return sp_fail("%s: passphrase longer than %d bytes: use a shorter one", verb, SP_PASS_MAX);
+	case SP_ERR_ENCODING:
+		/* Named by the same precedence sp_io_passphrase reads them in. */
+		(void)sp_fail("%s: %s: the passphrase holds a line break or NUL byte: put it on one line "
+		    "(only one trailing newline is dropped)", verb, pass_source());
+		return EXIT_USAGE;
 	default:
 		return sp_fail_path(verb, "SECRETPACK_PASSPHRASE_FILE", err);
 	}
@@ -182,10 +197,26 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 		    "SECRETPACK_PASSPHRASE_FILE)", req->verb, req->bundle);
 		goto out;
 	}
-	if (req->passphrase == 0 && (have_key || info.n_passphrase == 0)) {
+	/* Keys first, then the passphrase (doc/FORMAT.md): with -p, a configured key is tried too
+	 * when the bundle has X25519 recipients. */
+	if (req->passphrase && req->identity == NULL && have_key && info.n_x25519 > 0) {
+		size_t bad = 0;
+
+		/* -p with a key from the environment only: the passphrase was asked for, so a key that
+		 * does not load (an encrypted identity under another passphrase) is skipped, not fatal. */
+		if (sp_io_load_identities(&ids, NULL, &bad) != SP_OK)
+			sp_identities_free(&ids);
+	} else if ((have_key && (req->passphrase == 0 || info.n_x25519 > 0)) ||
+	    (req->passphrase == 0 && info.n_passphrase == 0)) {
 		if (sp_cli_identities(req->verb, req->identity, &ids) != EXIT_OK)
 			goto out;
-	} else {
+	}
+	err = SP_ERR_WRONG_KEY;
+	if (ids.n > 0)
+		err = sp_open_unlock(*o, (const unsigned char (*)[32])ids.sk, ids.n, NULL, 0);
+	/* Ask for the passphrase only when the keys did not open it and it can make a difference. */
+	if (err == SP_ERR_WRONG_KEY && (req->passphrase || !have_key) &&
+	    (info.n_passphrase > 0 || ids.n == 0)) {
 		if (info.n_passphrase == 0) {
 			rc = sp_fail("%s: %s: %s", req->verb, req->bundle, sp_err_str(SP_ERR_NO_PASS_STANZA));
 			goto out;
@@ -194,8 +225,8 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 			rc = sp_fail_pass(req->verb, err);
 			goto out;
 		}
+		err = sp_open_unlock(*o, (const unsigned char (*)[32])ids.sk, ids.n, pass, plen);
 	}
-	err = sp_open_unlock(*o, (const unsigned char (*)[32])ids.sk, ids.n, pass, plen);
 	sp_identities_free(&ids);
 	if (pass != NULL) {
 		sp_io_free((unsigned char *)pass, plen, 1);

@@ -16,7 +16,11 @@ static const char inspect_usage[] =
 	"usage: secretpack inspect [-i IDENTITY] [-p] [--json] BUNDLE\n"
 	"  Without a key: version, created, expires, context and recipients of BUNDLE.\n"
 	"  With -i (or SECRETPACK_KEY/SECRETPACK_KEY_FILE) or -p: also each entry's name, size, mode,\n"
-	"  owner and env variable, once the whole bundle authenticated. Never the contents.\n";
+	"  owner and env variable, once the whole bundle authenticated. Never the contents.\n"
+	"  -c, --context CTX  the context to check against (default none)\n"
+	"  Entries are listed even when the context check (against -c) or the expiry check fails:\n"
+	"  inspect only looks. A failed check is shown on the 'checks:' line (JSON: \"checks\") and\n"
+	"  open, cat and run would refuse the bundle.\n";
 
 static int discard(void *ctx, size_t idx, const unsigned char *buf, size_t len)
 {
@@ -43,8 +47,37 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/* The result of the context and expiry checks, made on the authenticated header. */
+struct checks {
+	int context_ok, expired;
+	const char *wanted; /* the context checked against, "" for none */
+};
+
+static void show_checks(const sp_bundle_info *in, const struct checks *c, int json)
+{
+	if (json) {
+		printf(",\"checks\":{\"passed\":%s,\"context\":\"%s\",\"expiry\":\"%s\"}",
+		    c->context_ok && !c->expired ? "true" : "false", c->context_ok ? "ok" : "mismatch",
+		    c->expired ? "expired" : "ok");
+		return;
+	}
+	if (c->context_ok && !c->expired) {
+		printf("checks:     ok (context and expiry)\n");
+		return;
+	}
+	printf("checks:     FAILED:");
+	if (!c->context_ok)
+		printf(" context mismatch (bound to %s%s%s, checked against %s%s%s);",
+		    in->context[0] ? "'" : "", in->context[0] ? in->context : "no context",
+		    in->context[0] ? "'" : "", c->wanted[0] ? "'" : "",
+		    c->wanted[0] ? c->wanted : "no context", c->wanted[0] ? "'" : "");
+	if (c->expired)
+		printf(" expired;");
+	printf(" open, cat and run refuse this bundle\n");
+}
+
 static void show(const char *path, const sp_bundle_info *in, const sp_entry *e, size_t n, int keyed,
-    int json)
+    int json, const struct checks *chk)
 {
 	char created[32], expires[32];
 	int expired = in->expires != 0 && sp_now() >= in->expires;
@@ -69,6 +102,7 @@ static void show(const char *path, const sp_bundle_info *in, const sp_entry *e, 
 			printf(",\"kdf\":{\"algorithm\":\"argon2id\",\"t_cost\":%u,\"m_cost_kib\":%u,"
 			       "\"parallelism\":%u}", in->kdf.t_cost, in->kdf.m_cost_kib, in->kdf.parallelism);
 		if (keyed) {
+			show_checks(in, chk, 1);
 			printf(",\"entries\":[");
 			for (size_t i = 0; i < n; i++) {
 				printf("%s{\"name\":", i ? "," : "");
@@ -103,6 +137,7 @@ static void show(const char *path, const sp_bundle_info *in, const sp_entry *e, 
 	putchar('\n');
 	if (!keyed)
 		return;
+	show_checks(in, chk, 0);
 	printf("entries:    %zu\n", n);
 	for (size_t i = 0; i < n; i++)
 		printf("  %04o %10llu  %-32s owner=%s env=%s\n", (unsigned)e[i].mode,
@@ -117,6 +152,7 @@ int cmd_inspect(int argc, char **argv)
 	sp_bundle_info info;
 	sp_source *src = NULL;
 	sp_opener *o = NULL;
+	struct checks chk = { 1, 0, "" };
 	size_t n = 0;
 	int rc, err, json = 0, keyed;
 
@@ -130,6 +166,13 @@ int cmd_inspect(int argc, char **argv)
 		if ((rc = sp_cli_unlock(&req, &src, &o)) != EXIT_OK)
 			return rc;
 		rc = EXIT_FAIL;
+		/* Look-only: a failed check is reported, not fatal (doc/FORMAT.md, Checks). */
+		chk.wanted = req.context ? req.context : "";
+		err = sp_open_check(o, chk.wanted, sp_now());
+		chk.context_ok = err != SP_ERR_CONTEXT;
+		/* sp_open_check stops at the first failure; the expiry is shown on its own too. */
+		sp_open_info(o, &info);
+		chk.expired = err == SP_ERR_EXPIRED || (info.expires != 0 && sp_now() >= info.expires);
 		if ((err = sp_open_index(o, &entries, &n)) != SP_OK ||
 		    (err = sp_open_payload(o, discard, NULL)) != SP_OK) {
 			rc = sp_fail_bundle("inspect", req.bundle, err, o);
@@ -140,7 +183,7 @@ int cmd_inspect(int argc, char **argv)
 			return rc;
 	}
 	sp_open_info(o, &info);
-	show(req.bundle, &info, entries, n, keyed, json);
+	show(req.bundle, &info, entries, n, keyed, json, &chk);
 	/* cppcheck-suppress redundantAssignment ; EXIT_FAIL above keeps every goto out fail-closed */
 	rc = fflush(stdout) == 0 ? EXIT_OK : sp_fail_path("inspect", "stdout", SP_ERR_IO);
 out:

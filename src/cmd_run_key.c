@@ -17,9 +17,10 @@
 #include "cli.h"
 #include "sp_err.h"
 #include "sp_io.h"
+#include "sp_kdf.h"
 #include "run.h"
 
-#define PASS_MAX 1024
+#define PASS_MAX SP_PASS_MAX
 #define DESC_MAX (2 * PATH_MAX + 64)
 
 /* The value of var, or NULL when unset or empty (an empty key variable counts as unset). */
@@ -317,18 +318,18 @@ out:
 
 /* ---- passphrase ---- */
 
-/* The first line of src, without CR/LF, into r->pass (sodium_malloc'd). */
+/* The passphrase of src (its exact bytes, less one trailing LF or CR LF) into r->pass
+ * (sodium_malloc'd). */
 static int set_pass(struct run *r, const char *var, const char *src, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (src[i] == '\n' || src[i] == '\r') {
-			n = i;
-			break;
-		}
+	n = sp_passphrase_line(src, n);
 	if (n == 0)
-		return sp_fail("run: %s: empty passphrase: put the passphrase on its first line", var);
+		return sp_fail("run: %s: empty passphrase: put the passphrase in it", var);
 	if (n > PASS_MAX)
 		return sp_fail("run: %s: passphrase longer than %d bytes: use a shorter one", var, PASS_MAX);
+	if (sp_passphrase_check(src, n) != SP_OK)
+		return sp_fail("run: %s: the passphrase holds a line break or NUL byte: put it on one line "
+		    "(only one trailing newline is dropped)", var);
 	if ((r->pass = sodium_malloc(n + 1)) == NULL)
 		return sp_fail_err("run", SP_ERR_NOMEM);
 	memcpy(r->pass, src, n);

@@ -361,25 +361,37 @@ static int too_many(size_t n, int passphrase)
 	    "split the bundle", VERB, n, passphrase ? " and a passphrase" : "", SP_STANZAS_MAX);
 }
 
-static int add_recipient_text(struct seal *s, const char *text, size_t len, const char *where)
+/* Adds pk unless already there: identical public keys are one recipient (doc/FORMAT.md), so
+ * the limit counts distinct keys. */
+static int add_pk(struct seal *s, const unsigned char pk[32])
 {
 	unsigned char (*np)[32];
 
+	for (size_t i = 0; i < s->n_pks; i++)
+		if (sodium_memcmp(s->pks[i], pk, 32) == 0)
+			return EXIT_OK;
 	if (s->n_pks >= SP_STANZAS_MAX)
 		return too_many(s->n_pks + 1, 0);
 	if ((np = realloc(s->pks, (s->n_pks + 1) * sizeof *np)) == NULL)
 		return sp_fail_err(VERB, SP_ERR_NOMEM);
 	s->pks = np;
-	int err = sp_recipient_decode(s->pks[s->n_pks], text, len);
+	memcpy(s->pks[s->n_pks++], pk, 32);
+	return EXIT_OK;
+}
+
+static int add_recipient_text(struct seal *s, const char *text, size_t len, const char *where)
+{
+	unsigned char pk[32];
+	int err = sp_recipient_decode(pk, text, len);
+
 	if (err != SP_OK)
 		return sp_fail("%s: recipient %s: %s", VERB, where, sp_err_str(err));
-	s->n_pks++;
-	return EXIT_OK;
+	return add_pk(s, pk);
 }
 
 static int add_recipients_file(struct seal *s, const char *path)
 {
-	unsigned char *text = NULL, (*pks)[32] = NULL, (*np)[32];
+	unsigned char *text = NULL, (*pks)[32] = NULL;
 	size_t len = 0, n = 0, bad = 0;
 	int err;
 
@@ -393,17 +405,11 @@ static int add_recipients_file(struct seal *s, const char *path)
 			return sp_fail("%s: %s: line %zu: %s", VERB, path, bad, sp_err_str(err));
 		return sp_fail_path(VERB, path, err);
 	}
-	if (s->n_pks + n > SP_STANZAS_MAX) {
-		free(pks);
-		return too_many(s->n_pks + n, 0);
-	}
-	if ((np = realloc(s->pks, (s->n_pks + n) * sizeof *np)) == NULL) {
-		free(pks);
-		return sp_fail_err(VERB, SP_ERR_NOMEM);
-	}
-	s->pks = np;
-	memcpy(s->pks[s->n_pks], pks, n * sizeof *pks);
-	s->n_pks += n;
+	for (size_t i = 0; i < n; i++)
+		if (add_pk(s, pks[i]) != EXIT_OK) {
+			free(pks);
+			return EXIT_FAIL;
+		}
 	free(pks);
 	return EXIT_OK;
 }

@@ -530,6 +530,9 @@ static int seal_check(const sp_seal_params *p)
 		return SP_ERR_ARG;
 	if (p->passphrase == NULL && p->passphrase_len > 0)
 		return SP_ERR_ARG;
+	/* A passphrase no reader could type or read back is refused here, not discovered at open. */
+	if (p->passphrase != NULL && (err = sp_passphrase_check(p->passphrase, p->passphrase_len)) != SP_OK)
+		return err;
 	if (p->expires != 0 && p->expires <= p->created)
 		return SP_ERR_ARG;
 	if ((err = sp_context_check(p->context)) != SP_OK)

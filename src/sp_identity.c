@@ -43,6 +43,8 @@ int sp_identity_encrypt(char *out, size_t cap, const unsigned char sk[32], const
 
 	if (out == NULL || sk == NULL || (pass == NULL && pass_len > 0) || p == NULL)
 		return SP_ERR_ARG;
+	if ((err = sp_passphrase_check(pass, pass_len)) != SP_OK)
+		return err;
 	if ((err = sp_kdf_check(p)) != SP_OK)
 		return err;
 	sp_random(buf + ENC_SALT, SP_KDF_SALT_BYTES);

@@ -15,8 +15,9 @@
 #include "sp_encoding.h"
 #include "sp_err.h"
 #include "sp_io.h"
+#include "sp_kdf.h"
 
-#define PASS_MAX 1024
+#define PASS_MAX SP_PASS_MAX
 
 static void *buf_alloc(size_t n, int secret)
 {
@@ -365,20 +366,18 @@ void sp_outfile_free(sp_outfile *of)
 
 /* ---- passphrases ---- */
 
+/* The passphrase is the exact bytes given, less one trailing LF or CR LF (doc/FORMAT.md);
+ * empty is SP_ERR_WRONG_PASS, a CR, LF or NUL inside SP_ERR_ENCODING, too long SP_ERR_LIMIT. */
 static int pass_from_buf(char **pass, size_t *len, const char *src, size_t n)
 {
 	char *p;
+	int err;
 
-	/* First line only; a trailing CR/LF is not part of the passphrase. */
-	for (size_t i = 0; i < n; i++)
-		if (src[i] == '\n' || src[i] == '\r') {
-			n = i;
-			break;
-		}
+	n = sp_passphrase_line(src, n);
 	if (n == 0)
 		return SP_ERR_WRONG_PASS;
-	if (n > PASS_MAX)
-		return SP_ERR_LIMIT;
+	if ((err = sp_passphrase_check(src, n)) != SP_OK)
+		return err == SP_ERR_ARG ? SP_ERR_ENCODING : err;
 	if ((p = sodium_malloc(n + 1)) == NULL)
 		return SP_ERR_NOMEM;
 	memcpy(p, src, n);

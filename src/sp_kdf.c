@@ -7,6 +7,31 @@
 #include "sp_err.h"
 #include "sp_kdf.h"
 
+int sp_passphrase_check(const char *pass, size_t len)
+{
+	if (pass == NULL || len == 0)
+		return SP_ERR_ARG;
+	if (len > SP_PASS_MAX)
+		return SP_ERR_LIMIT;
+	for (size_t i = 0; i < len; i++)
+		if (pass[i] == '\0' || pass[i] == '\r' || pass[i] == '\n')
+			return SP_ERR_ARG;
+	return SP_OK;
+}
+
+size_t sp_passphrase_line(const char *line, size_t len)
+{
+	if (line == NULL)
+		return 0;
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	else
+		return len;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	return len;
+}
+
 void sp_kdf_default(sp_kdf_params *p)
 {
 	p->t_cost = SP_KDF_T_DEFAULT;

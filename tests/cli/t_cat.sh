@@ -67,3 +67,10 @@ refuse "cat without a name: exit 2" "bundle and an entry name" code 2 "$SP" cat 
 refuse "cat with two names: exit 2" "bundle and an entry name" code 2 "$SP" cat -i "$T/id" "$T/b.spk" first middle
 refuse "cat with -o: exit 2" "option" code 2 "$SP" cat -i "$T/id" -o "$T/x" "$T/b.spk" first
 refuse "cat with an unknown option: exit 2" "unknown option" code 2 "$SP" cat --bogus -i "$T/id" "$T/b.spk" first
+
+# cat -p keeps -i: keys first, then the passphrase (doc/FORMAT.md, Unlocking).
+is "cat -p -i on a bundle sealed only to the identity" "first-entry" \
+	"$(SECRETPACK_PASSPHRASE=pw "$SP" cat -p -i "$T/id" "$T/b.spk" first </dev/null 2>&1)"
+refuse "cat -p -i with a key that is not a recipient: wrong key" "wrong key or not a recipient" code 1 \
+	env SECRETPACK_PASSPHRASE=pw "$SP" cat -p -i "$T/id2" "$T/b.spk" first
+[ ! -s "$T/.out" ] && ok "wrong key with -p: nothing on stdout" || notok "wrong key with -p: nothing on stdout"

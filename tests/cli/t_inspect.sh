@@ -120,6 +120,35 @@ refuse "inspect of a random file" "not a secretpack bundle" code 1 "$SP" inspect
 refuse "inspect of an empty file" "not a secretpack bundle" code 1 "$SP" inspect "$T/empty.spk"
 refuse "inspect of a missing file" "no such file" code 1 "$SP" inspect "$T/missing.spk"
 refuse "inspect of a directory" "not a regular file" code 1 "$SP" inspect "$T/in"
+# inspect only looks: it lists the entries of a bundle whose context or expiry check fails, and
+# says which check failed (doc/FORMAT.md, Checks), where open and cat refuse.
+check "inspect -i of a context-bound bundle without -c: lists the entries" "$SP" inspect -i "$T/id" "$T/b.spk"
+grep -q "^checks: *FAILED: context mismatch (bound to 'shop@prod', checked against no context)" "$T/.out" &&
+	ok "without -c: the failed context check is shown" || notok "without -c: the failed context check is shown"
+grep -q 'db_password' "$T/.out" && ok "without -c: entries listed" || notok "without -c: entries listed"
+check "inspect -i -c shop@prod" "$SP" inspect -i "$T/id" -c shop@prod "$T/b.spk"
+grep -q '^checks: *ok (context and expiry)$' "$T/.out" && ok "with the right -c: checks ok" || notok "with the right -c: checks ok"
+"$SP" inspect -i "$T/id" -c shop@test --json "$T/b.spk" >"$T/ctx.json" 2>"$T/.err"
+is "--json, wrong -c: checks passed false, context mismatch, expiry ok" "False mismatch ok" \
+	"$(json "$T/ctx.json" 'j["checks"]["passed"], j["checks"]["context"], j["checks"]["expiry"]' | tr -d "(),'")"
+"$SP" inspect -i "$T/id" -c shop@prod --json "$T/b.spk" >"$T/ctx2.json" 2>"$T/.err"
+is "--json, right -c: checks passed" "True ok ok" \
+	"$(json "$T/ctx2.json" 'j["checks"]["passed"], j["checks"]["context"], j["checks"]["expiry"]' | tr -d "(),'")"
+refuse "cat refuses what inspect only reports" "context mismatch" code 1 "$SP" cat -i "$T/id" "$T/b.spk" db_password
+"$SP" seal -r "$R1" --expires 1s -o "$T/soon.spk" "$T/in/db_password" 2>/dev/null || notok "seal --expires 1s"
+sleep 2
+check "inspect -i of an expired bundle: lists the entries" "$SP" inspect -i "$T/id" "$T/soon.spk"
+grep -q '^checks: *FAILED: expired;' "$T/.out" && ok "expired: the failed expiry check is shown" ||
+	notok "expired: the failed expiry check is shown"
+grep -q 'db_password' "$T/.out" && ok "expired: entries listed" || notok "expired: entries listed"
+"$SP" inspect -i "$T/id" --json "$T/soon.spk" >"$T/exp.json" 2>"$T/.err"
+is "--json, expired: checks passed false, context ok, expired" "False ok expired" \
+	"$(json "$T/exp.json" 'j["checks"]["passed"], j["checks"]["context"], j["checks"]["expiry"]' | tr -d "(),'")"
+refuse "open refuses the expired bundle" "expired" code 1 "$SP" open -i "$T/id" -o "$T/exp-out" "$T/soon.spk"
+"$SP" inspect -h >"$T/.out" 2>&1
+grep -q "Entries are listed even when the context check" "$T/.out" && ok "inspect -h says failed checks are shown, not fatal" ||
+	notok "inspect -h says failed checks are shown, not fatal"
+
 "$SP" inspect -h >"$T/.out" 2>"$T/.err"
 is "inspect -h: exit 0" 0 $?
 grep -q '^usage: secretpack inspect' "$T/.out" && ok "inspect -h: usage on stdout" || notok "inspect -h: usage on stdout"

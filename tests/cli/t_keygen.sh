@@ -61,6 +61,10 @@ is "open with an encrypted identity" "keygen-test-secret" "$("$SP" cat -i "$T/en
 refuse "open with an encrypted identity and a wrong passphrase" "wrong passphrase" code 1 \
 	env SECRETPACK_PASSPHRASE='wrong horse' "$SP" cat -i "$T/enc" "$T/enc.spk" s.txt
 unset SECRETPACK_PASSPHRASE
+refuse "keygen --passphrase: a passphrase with a line break inside is refused" \
+	"SECRETPACK_PASSPHRASE: the passphrase holds a line break or NUL byte" code 2 \
+	env SECRETPACK_PASSPHRASE="$(printf 'pw\nxx')" "$SP" keygen --passphrase -o "$T/nl.key"
+[ ! -e "$T/nl.key" ] && ok "refused passphrase: no key file" || notok "refused passphrase: no key file"
 refuse "keygen --passphrase without a passphrase" "no passphrase" code 1 \
 	notty "$SP" keygen --passphrase -o "$T/enc2"
 [ ! -e "$T/enc2" ] && ok "failed keygen leaves no identity file" || notok "failed keygen leaves no identity file"

@@ -232,3 +232,53 @@ refuse "open with two bundles: exit 2" "one bundle" code 2 "$SP" open -i "$T/id"
 refuse "open with --json: exit 2" "option" code 2 "$SP" open --json -i "$T/id" -o "$T/x" "$T/b.spk"
 refuse "open with an unknown option: exit 2" "unknown option" code 2 "$SP" open --bogus -i "$T/id" -o "$T/x" "$T/b.spk"
 [ ! -e "$T/x" ] && ok "usage errors leave no DIR" || notok "usage errors leave no DIR"
+
+# Keys first, then the passphrase (doc/FORMAT.md, Unlocking): -p does not drop -i or
+# SECRETPACK_KEY[_FILE], so a bundle sealed only to the identity opens, and a wrong key with a
+# passphrase is "wrong key", not "no passphrase recipient".
+R2=$(tail -n 1 "$T/id2.out")
+"$SP" seal -r "$RCPT" -o "$T/k.spk" "$T/in/db_password" 2>/dev/null || notok "seal to the key only"
+rm -rf "$T/kp"
+check "open -p -i on a bundle sealed only to the identity" \
+	notty env SECRETPACK_PASSPHRASE=pw "$SP" open -p -i "$T/id" -o "$T/kp" "$T/k.spk"
+same "open -p -i: content" "$T/in/db_password" "$T/kp/db_password"
+rm -rf "$T/kp"
+check "open -p with SECRETPACK_KEY_FILE on a bundle sealed only to the identity" \
+	notty env SECRETPACK_PASSPHRASE=pw SECRETPACK_KEY_FILE="$T/id" "$SP" open -p -o "$T/kp" "$T/k.spk"
+same "open -p with SECRETPACK_KEY_FILE: content" "$T/in/db_password" "$T/kp/db_password"
+refuse "open -p -i with a key that is not a recipient: wrong key" "wrong key or not a recipient" code 1 \
+	notty env SECRETPACK_PASSPHRASE=pw "$SP" open -p -i "$T/id2" -o "$T/kp2" "$T/k.spk"
+[ ! -e "$T/kp2" ] && ok "wrong key with -p: no DIR" || notok "wrong key with -p: no DIR"
+SECRETPACK_PASSPHRASE='bundle pass' "$SP" seal -p -r "$R2" -o "$T/kpp.spk" "$T/in/db_password" 2>/dev/null ||
+	notok "seal to a key and a passphrase"
+rm -rf "$T/kp3"
+check "open -p -i: a key that is not a recipient, then the right passphrase, opens" \
+	notty env SECRETPACK_PASSPHRASE='bundle pass' "$SP" open -p -i "$T/id" -o "$T/kp3" "$T/kpp.spk"
+same "key then passphrase: content" "$T/in/db_password" "$T/kp3/db_password"
+refuse "open -p -i: wrong key and wrong passphrase: wrong passphrase" "wrong passphrase" code 1 \
+	notty env SECRETPACK_PASSPHRASE='not it' "$SP" open -p -i "$T/id" -o "$T/kp4" "$T/kpp.spk"
+[ ! -e "$T/kp4" ] && ok "wrong passphrase with -i: no DIR" || notok "wrong passphrase with -i: no DIR"
+# A passphrase with a line break inside is a usage error naming where it came from.
+printf 'bundle pass\nsecond\n' >"$T/pass-2lines"
+chmod 600 "$T/pass-2lines"
+refuse "open -p: a two-line passphrase file: usage error naming the variable" \
+	"SECRETPACK_PASSPHRASE_FILE: the passphrase holds a line break or NUL byte" code 2 \
+	notty env SECRETPACK_PASSPHRASE_FILE="$T/pass-2lines" "$SP" open -p -o "$T/kp5" "$T/kpp.spk"
+[ ! -e "$T/kp5" ] && ok "two-line passphrase: no DIR" || notok "two-line passphrase: no DIR"
+printf 'bundle pass\n' >"$T/pass-1line"
+chmod 600 "$T/pass-1line"
+rm -rf "$T/kp6"
+check "open -p: one trailing newline in the file is not part of the passphrase" \
+	notty env SECRETPACK_PASSPHRASE_FILE="$T/pass-1line" "$SP" open -p -o "$T/kp6" "$T/kpp.spk"
+# -p with a key from the environment that does not load (an identity encrypted under another
+# passphrase): the key is skipped and the bundle's passphrase used; with -i it stays an error.
+SECRETPACK_PASSPHRASE='identity pass' "$SP" keygen --passphrase -o "$T/enc" >"$T/enc.out" 2>&1 || notok "keygen --passphrase"
+SECRETPACK_PASSPHRASE='bundle pass' "$SP" seal -p -r "$(tail -n 1 "$T/enc.out")" -o "$T/encb.spk" "$T/in/db_password" 2>/dev/null ||
+	notok "seal to the encrypted identity and a passphrase"
+rm -rf "$T/kp7"
+check "open -p, SECRETPACK_KEY_FILE an identity under another passphrase: the bundle passphrase opens" \
+	notty env SECRETPACK_KEY_FILE="$T/enc" SECRETPACK_PASSPHRASE='bundle pass' "$SP" open -p -o "$T/kp7" "$T/encb.spk"
+same "skipped key, passphrase: content" "$T/in/db_password" "$T/kp7/db_password"
+refuse "open -p -i with that identity: the identity's wrong passphrase is reported" \
+	"wrong passphrase for the encrypted identity" code 1 \
+	notty env SECRETPACK_PASSPHRASE='bundle pass' "$SP" open -p -i "$T/enc" -o "$T/kp8" "$T/encb.spk"

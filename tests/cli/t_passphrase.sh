@@ -11,7 +11,7 @@ notty() { setsid -w "$@" </dev/null; }
 RCPT=$(tail -n 1 "$T/id.out")
 mkdir -p "$T/in" "$T/out"
 printf 's3cret-db-password' >"$T/in/db_password"
-printf 'first line passphrase\nsecond line ignored\n' >"$T/pass"
+printf 'first line passphrase\n' >"$T/pass"
 chmod 600 "$T/pass"
 printf 'first line passphrase' >"$T/pass-nonl"
 chmod 600 "$T/pass-nonl"
@@ -23,7 +23,7 @@ grep -q '^recipients: *0 x25519, 1 passphrase (argon2id t=3 m=65536 KiB p=4)$' "
 	ok "one passphrase stanza with the default cost" || notok "one passphrase stanza with the default cost"
 check "open -p" env SECRETPACK_PASSPHRASE_FILE="$T/pass" "$SP" open -p -o "$T/o1" "$T/p.spk"
 is "open -p: content" "s3cret-db-password" "$(cat "$T/o1/db_password" 2>&1)"
-is "only the first line is the passphrase" "s3cret-db-password" \
+is "one trailing newline is not part of the passphrase" "s3cret-db-password" \
 	"$(SECRETPACK_PASSPHRASE_FILE="$T/pass-nonl" "$SP" cat -p "$T/p.spk" db_password 2>&1)"
 is "SECRETPACK_PASSPHRASE works too" "s3cret-db-password" \
 	"$(SECRETPACK_PASSPHRASE='first line passphrase' "$SP" cat -p "$T/p.spk" db_password 2>&1)"
@@ -33,7 +33,12 @@ is "inspect -p shows entries" 1 \
 	"$(SECRETPACK_PASSPHRASE_FILE="$T/pass" "$SP" inspect -p "$T/p.spk" 2>&1 | grep -c 'db_password')"
 
 refuse "wrong passphrase: refused" "wrong passphrase" code 1 \
-	env SECRETPACK_PASSPHRASE='second line ignored' "$SP" open -p -o "$T/o2" "$T/p.spk"
+	env SECRETPACK_PASSPHRASE='second line' "$SP" open -p -o "$T/o2" "$T/p.spk"
+printf 'first line passphrase\nsecond line\n' >"$T/pass-2"
+chmod 600 "$T/pass-2"
+refuse "a second line is not ignored: usage error naming the variable" \
+	"SECRETPACK_PASSPHRASE_FILE: the passphrase holds a line break" code 2 \
+	env SECRETPACK_PASSPHRASE_FILE="$T/pass-2" "$SP" cat -p "$T/p.spk" db_password
 [ ! -e "$T/o2" ] && ok "wrong passphrase: no DIR" || notok "wrong passphrase: no DIR"
 refuse "no passphrase anywhere: refused" "no passphrase" code 1 notty "$SP" open -p -o "$T/o3" "$T/p.spk"
 [ ! -e "$T/o3" ] && ok "no passphrase: no DIR" || notok "no passphrase: no DIR"

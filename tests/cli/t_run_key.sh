@@ -95,6 +95,18 @@ ns 'tmpfs "$C/s"; unset SECRETPACK_KEY_FILE; SECRETPACK_PASSPHRASE_FILE="$PASSP"
 is "passphrase file root:root 0400: exit 0" 0 $?
 is "passphrase file root:root 0400: secret written, the app cannot read the passphrase, nothing leaks" \
 	"s3cret-db-password|denied|0" "$(val db)|$(val PASSP)|$(val leaks)"
+# The passphrase is the file's bytes less one trailing newline: a second line is refused, never
+# cut off (doc/FORMAT.md), and the app is not started.
+PASSP=$C/pass-2lines
+{ cat "$T/pass"; echo 'second line'; } >"$PASSP"
+chown 0:0 "$PASSP"
+chmod 0400 "$PASSP"
+rm -f "$C/m/ran"
+refuse "passphrase file with a second line: refused" \
+	"run: SECRETPACK_PASSPHRASE_FILE: the passphrase holds a line break or NUL byte" \
+	ns 'tmpfs "$C/s"; unset SECRETPACK_KEY_FILE; SECRETPACK_PASSPHRASE_FILE="$PASSP" \
+		"$SP" run --bundle "$BP" --dir "$C/s" --user app -- /bin/sh "$C/grab.sh"'
+is "passphrase file with a second line: app not started" 0 "$(ran)"
 PASSP=
 
 # ---- SECRETPACK_KEY_FD ----

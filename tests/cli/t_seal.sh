@@ -103,6 +103,41 @@ refuse "17 -r: refused, naming the limit" "17 recipients: a bundle holds at most
 refuse "16 recipients and a passphrase: refused, naming the limit" "16 recipients" code 1 \
 	env SECRETPACK_PASSPHRASE=pw "$SP" seal -p -R "$T/16.pub" -o "$T/out/17.spk" "$T/in/db_password"
 
+# Identical public keys count once (doc/FORMAT.md, Writing): 16 distinct keys plus a repeat fit.
+{ cat "$T/16.pub"; head -n 1 "$T/16.pub"; } >"$T/16dup.pub"
+check "16 distinct recipients and one repeated in a file: sealed" \
+	"$SP" seal -R "$T/16dup.pub" -o "$T/16dup.spk" "$T/in/db_password"
+"$SP" inspect "$T/16dup.spk" >"$T/.out" 2>&1
+grep -q '^recipients: *16 x25519, 0 passphrase' "$T/.out" && ok "the repeat wrote no stanza (16 x25519)" ||
+	notok "the repeat wrote no stanza (16 x25519)"
+is "the 16th recipient opens it" "s3cret-db-password" "$("$SP" cat -i "$T/many16" "$T/16dup.spk" db_password 2>&1)"
+check "16 distinct recipients by -R and the first again by -r: sealed" \
+	"$SP" seal -R "$T/16.pub" -r "$(head -n 1 "$T/16.pub")" -o "$T/16dup2.spk" "$T/in/db_password"
+refuse "17 distinct recipients and a repeat: refused as 17" "17 recipients: a bundle holds at most 16" code 1 \
+	"$SP" seal -R "$T/many.pub" -r "$(head -n 1 "$T/many.pub")" -o "$T/out/18.spk" "$T/in/db_password"
+
+# The passphrase is its exact bytes less one trailing newline; one holding a line break inside
+# could never be given back by a reader, so seal refuses it, naming where it came from.
+printf 'pw\nxx\n' >"$T/pass2"
+chmod 600 "$T/pass2"
+refuse "seal: a passphrase file with two lines is refused" \
+	"SECRETPACK_PASSPHRASE_FILE: the passphrase holds a line break or NUL byte" code 2 \
+	env SECRETPACK_PASSPHRASE_FILE="$T/pass2" "$SP" seal -p -o "$T/out/nl.spk" "$T/in/db_password"
+refuse "seal: SECRETPACK_PASSPHRASE with a newline inside is refused" \
+	"SECRETPACK_PASSPHRASE: the passphrase holds a line break or NUL byte" code 2 \
+	env SECRETPACK_PASSPHRASE="$(printf 'pw\nxx')" "$SP" seal -p -o "$T/out/nl.spk" "$T/in/db_password"
+refuse "seal: a CR inside is refused" "line break or NUL byte" code 2 \
+	env SECRETPACK_PASSPHRASE="$(printf 'pw\rxx')" "$SP" seal -p -o "$T/out/nl.spk" "$T/in/db_password"
+[ ! -e "$T/out/nl.spk" ] && ok "refused passphrases wrote nothing" || notok "refused passphrases wrote nothing"
+printf 'pw with spaces \r\n' >"$T/pass3"
+chmod 600 "$T/pass3"
+check "seal: one trailing CR LF is dropped from a passphrase file" \
+	env SECRETPACK_PASSPHRASE_FILE="$T/pass3" "$SP" seal -p -o "$T/crlf.spk" "$T/in/db_password"
+is "the same passphrase without the CR LF opens it (trailing space kept)" "s3cret-db-password" \
+	"$(SECRETPACK_PASSPHRASE='pw with spaces ' "$SP" cat -p "$T/crlf.spk" db_password 2>&1)"
+refuse "the passphrase without its trailing space does not" "wrong passphrase" code 1 \
+	env SECRETPACK_PASSPHRASE='pw with spaces' "$SP" cat -p "$T/crlf.spk" db_password
+
 # Passphrase recipient from a private file.
 printf 'seal test passphrase\n' >"$T/pass"
 chmod 600 "$T/pass"

@@ -873,6 +873,48 @@ static void test_passphrase_paths(void **state)
 	mb_free(&nopass);
 }
 
+/* A passphrase is its exact bytes; one no reader could give back is refused at seal. */
+static void test_passphrase_bytes(void **state)
+{
+	static const struct {
+		const char *pass;
+		size_t len;
+		int err;
+	} cases[] = {
+		{ "", 0, SP_ERR_ARG }, { "pw\nxx", 5, SP_ERR_ARG }, { "pw\n", 3, SP_ERR_ARG },
+		{ "pw\rxx", 5, SP_ERR_ARG }, { "pw\0xx", 5, SP_ERR_ARG }, { "\n", 1, SP_ERR_ARG },
+		{ " pw ", 4, SP_OK }, { "caf\xc3\xa9", 5, SP_OK }, { "\x01\x7f\xff", 3, SP_OK },
+	};
+	static char big[SP_PASS_MAX + 1];
+	sp_entry e[1] = { entry("p", 1) };
+	sp_seal_params p;
+	membuf out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(sp_passphrase_check(cases[i].pass, cases[i].len), cases[i].err);
+		if (cases[i].err == SP_OK)
+			continue;
+		base_params(&p, e, 1);
+		p.passphrase = cases[i].pass;
+		p.passphrase_len = cases[i].len;
+		p.kdf = (sp_kdf_params){ SP_KDF_T_MIN, SP_KDF_M_MIN, SP_KDF_P_MIN };
+		assert_int_equal(seal(&out, &p, (const unsigned char *)"x", 1), cases[i].err);
+		mb_free(&out);
+	}
+	memset(big, 'a', sizeof big);
+	assert_int_equal(sp_passphrase_check(big, SP_PASS_MAX), SP_OK);
+	assert_int_equal(sp_passphrase_check(big, SP_PASS_MAX + 1), SP_ERR_LIMIT);
+	/* Exactly one trailing LF or CR LF is not part of a line's passphrase. */
+	assert_int_equal(sp_passphrase_line("pw\n", 3), 2);
+	assert_int_equal(sp_passphrase_line("pw\r\n", 4), 2);
+	assert_int_equal(sp_passphrase_line("pw\n\n", 4), 3);
+	assert_int_equal(sp_passphrase_line("pw\r", 3), 3);
+	assert_int_equal(sp_passphrase_line("pw", 2), 2);
+	assert_int_equal(sp_passphrase_line("\n", 1), 0);
+	assert_int_equal(sp_passphrase_line("pw\nxx\n", 6), 5);
+}
+
 /* ---- context and expiry ---- */
 
 static void test_context(void **state)
@@ -954,7 +996,8 @@ static void test_not_a_bundle(void **state)
 		{ "SPKB\r\n\x1a\n\x01\x00\x01\x97\x00\x00\x00", 15, SP_ERR_HEADER },
 		{ "SPKB\r\n\x1a\n\x01\x00\x01\x01\x10\x00\x00", 15, SP_ERR_LIMIT },
 		{ "SPKB\r\n\x1a\n\x01\x00\x01\xff\xff\xff\xff", 15, SP_ERR_LIMIT },
-		{ "SPKB\r\n\x1a\n\x01\x00\x01\x00\x10\x00\x00", 15, SP_ERR_TRUNCATED },
+		{ "SPKB\r\n\x1a\n\x01\x00\x01\x01\x08\x00\x00", 15, SP_ERR_LIMIT },
+		{ "SPKB\r\n\x1a\n\x01\x00\x01\x00\x08\x00\x00", 15, SP_ERR_TRUNCATED },
 	};
 	open_args a = with_key(0);
 	sp_bundle_info info;
@@ -1675,6 +1718,7 @@ int main(void)
 		cmocka_unit_test(test_metadata_roundtrip),
 		cmocka_unit_test(test_passphrase_default),
 		cmocka_unit_test(test_passphrase_paths),
+		cmocka_unit_test(test_passphrase_bytes),
 		cmocka_unit_test(test_context),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_not_a_bundle),

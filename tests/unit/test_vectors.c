@@ -1,18 +1,26 @@
-/* test_vectors.c - opens every .vec bundle in tests/vectors and checks the layer and error value.
- * Directory: argv[1], else $SP_VECTORS, else tests/vectors (relative to the repository root). */
+/* test_vectors.c - opens every .vec bundle in tests/vectors and checks the layer and error value;
+ * armor, text-key and passphrase vectors too; and that every SP_ERR_* value doc/FORMAT.md names
+ * has at least one vector. Directory: argv[1], else $SP_VECTORS, else tests/vectors (relative to
+ * the repository root); the spec: $SP_FORMAT_MD, else DIR/../../doc/FORMAT.md. */
 #include "unit.h"
 
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "sp_bundle.h"
 #include "sp_crypto.h"
+#include "sp_encoding.h"
 #include "sp_err.h"
+#include "sp_identity.h"
+#include "sp_io.h"
+#include "sp_kdf.h"
 
-#define VECTORS_MAX 256
+#define VECTORS_MAX 1024
 #define FILE_MAX (4u << 20)
 #define KEYS_MAX 4
 #define ENTRIES_MAX 16
@@ -39,6 +47,15 @@ typedef struct {
 	unsigned char *bundle;
 	size_t len;
 	char problem[160];    /* set when the file itself is malformed */
+	/* other kinds (absent kind: a binary bundle) */
+	const char *kind, *key_type;
+	unsigned char key[KEYS_MAX][32];  /* text-key: the keys expected, in order */
+	size_t n_key;
+	size_t pad;           /* armor: LF bytes appended to the input */
+	int canonical;        /* armor: a writer must produce exactly this text */
+	unsigned char want_pass[SP_PASS_MAX + 1];
+	size_t want_pass_len;
+	int has_want_pass;
 } vector;
 
 static const char *const err_names[SP_ERR_COUNT_] = {
@@ -105,6 +122,21 @@ static int parse_field(vector *v, char *line)
 		v->error = val;
 	else if (strcmp(line, "entry") == 0)
 		return parse_entry(v, val);
+	else if (strcmp(line, "kind") == 0)
+		v->kind = val;
+	else if (strcmp(line, "key_type") == 0)
+		v->key_type = val;
+	else if (strcmp(line, "key") == 0 && v->n_key < KEYS_MAX)
+		return sodium_hex2bin(v->key[v->n_key++], 32, val, strlen(val), NULL, NULL, NULL);
+	else if (strcmp(line, "pad") == 0)
+		v->pad = (size_t)strtoull(val, NULL, 10);
+	else if (strcmp(line, "canonical") == 0)
+		v->canonical = strcmp(val, "yes") == 0;
+	else if (strcmp(line, "passphrase_hex") == 0) {
+		v->has_want_pass = 1;
+		return sodium_hex2bin(v->want_pass, sizeof v->want_pass, val, strlen(val), NULL,
+		    &v->want_pass_len, NULL);
+	}
 	else
 		return -1;
 	return 0;
@@ -244,6 +276,8 @@ static void check_entries(const vector *v, const sp_entry *e, size_t n, hashes *
 
 typedef struct {
 	memsrc src;
+	sp_read_fn r;
+	void *rctx;
 	sp_opener *o;
 	int step; /* 0 begin, 1 unlock, 2 check, 3 index, 4 payload */
 	const sp_entry *e;
@@ -255,7 +289,7 @@ static int open_steps(const vector *v, opening *op)
 {
 	int err;
 
-	if ((err = sp_open_begin(&op->o, mem_read, &op->src)) != SP_OK)
+	if ((err = sp_open_begin(&op->o, op->r, op->rctx)) != SP_OK)
 		return err;
 	op->step = 1;
 	err = sp_open_unlock(op->o, (const unsigned char (*)[32])v->sk, v->n_sk, v->pass,
@@ -275,29 +309,229 @@ static int open_steps(const vector *v, opening *op)
 	return sp_open_payload(op->o, sink, &op->h);
 }
 
-static void run_vector(void **state)
+/* kind: armor. The input goes through the front end's bundle source (armor detection within
+ * the first 64 bytes, the size limit, decoding), then is opened as a bundle. */
+static int armor_source(const vector *v, sp_source **src)
 {
-	vector *v = *state;
-	opening *op;
-	int err, step;
+	char path[64];
+	int fd, err = SP_ERR_IO;
 
-	if (v->problem[0])
-		fail_msg("%s: %s", v->path, v->problem);
+	*src = NULL;
+	if ((fd = memfd_create("vector", MFD_CLOEXEC)) < 0)
+		return SP_ERR_IO;
+	if (sp_io_write_all(fd, v->bundle, v->len) == SP_OK) {
+		unsigned char lf[4096];
+		size_t left = v->pad;
+
+		memset(lf, '\n', sizeof lf);
+		err = SP_OK;
+		while (err == SP_OK && left > 0) {
+			size_t n = left < sizeof lf ? left : sizeof lf;
+
+			err = sp_io_write_all(fd, lf, n);
+			left -= n;
+		}
+	}
+	if (err == SP_OK && lseek(fd, 0, SEEK_SET) != 0)
+		err = SP_ERR_IO;
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	if (err == SP_OK)
+		err = sp_source_open(src, path);
+	close(fd);
+	return err;
+}
+
+/* A canonical armor vector is exactly what a writer produces for the bundle it holds. */
+static void check_canonical(const vector *v)
+{
+	unsigned char *bin = NULL;
+	char *text = NULL;
+	size_t binlen = 0, textlen = 0;
+
+	assert_int_equal(sp_armor_decode(&bin, &binlen, (const char *)v->bundle, v->len), SP_OK);
+	assert_int_equal(sp_armor_encode(&text, &textlen, bin, binlen), SP_OK);
+	assert_int_equal(textlen, v->len);
+	assert_memory_equal(text, v->bundle, textlen);
+	free(bin);
+	free(text);
+}
+
+static void run_bundle(const vector *v)
+{
+	opening *op;
+	sp_source *src = NULL;
+	const char *layer;
+	int err, step = 0;
+
 	op = calloc(1, sizeof *op);
 	assert_non_null(op);
 	op->src = (memsrc){ v->bundle, v->len, 0 };
-	err = open_steps(v, op);
-	step = op->step;
-	if (strcmp(layer_of(step, err), v->expect) != 0 || strcmp(err_name(err), v->error) != 0) {
+	op->r = mem_read;
+	op->rctx = &op->src;
+	if (v->kind != NULL && strcmp(v->kind, "armor") == 0) {
+		err = armor_source(v, &src);
+		op->r = sp_source_read;
+		op->rctx = src;
+	} else {
+		err = SP_OK;
+	}
+	if (err == SP_OK) {
+		err = open_steps(v, op);
+		step = op->step;
+		layer = layer_of(step, err);
+	} else {
+		layer = "armor";
+	}
+	if (strcmp(layer, v->expect) != 0 || strcmp(err_name(err), v->error) != 0) {
 		sp_open_free(op->o);
+		sp_source_close(src);
 		free(op);
-		fail_msg("%s: got %s (%s), want %s (%s)", v->path, layer_of(step, err),
-		    err_name(err), v->expect, v->error);
+		fail_msg("%s: got %s (%s), want %s (%s)", v->path, layer, err_name(err), v->expect,
+		    v->error);
 	}
 	if (err == SP_OK)
 		check_entries(v, op->e, op->n, &op->h);
 	sp_open_free(op->o);
+	sp_source_close(src);
 	free(op);
+	if (v->canonical)
+		check_canonical(v);
+}
+
+static int vector_pass(void *ctx, char *buf, size_t cap, size_t *len)
+{
+	const vector *v = ctx;
+
+	if (v->pass == NULL)
+		return SP_ERR_ARG;
+	*len = strlen(v->pass);
+	if (*len + 1 > cap)
+		return SP_ERR_LIMIT;
+	memcpy(buf, v->pass, *len + 1);
+	return SP_OK;
+}
+
+/* kind: text-key. A recipient or identity line, or an identity or recipients file. */
+static void run_text_key(vector *v)
+{
+	unsigned char one[32], (*pks)[32] = NULL;
+	const unsigned char (*got)[32] = NULL;
+	sp_identities ids = { 0, NULL };
+	const char *text = (const char *)v->bundle;
+	size_t n = 0, bad = 0;
+	int err = SP_ERR_ARG;
+
+	if (v->key_type == NULL)
+		fail_msg("%s: no key_type", v->path);
+	if (strcmp(v->key_type, "recipient") == 0) {
+		err = sp_recipient_decode(one, text, v->len);
+		got = (const unsigned char (*)[32])one;
+		n = 1;
+	} else if (strcmp(v->key_type, "identity") == 0) {
+		err = sp_identity_decode(one, text, v->len);
+		got = (const unsigned char (*)[32])one;
+		n = 1;
+	} else if (strcmp(v->key_type, "identity-file") == 0) {
+		err = sp_identities_parse(&ids, text, v->len, vector_pass, v, &bad);
+		got = (const unsigned char (*)[32])ids.sk;
+		n = ids.n;
+	} else if (strcmp(v->key_type, "recipients-file") == 0) {
+		err = sp_recipients_parse(&pks, &n, text, v->len, &bad);
+		got = (const unsigned char (*)[32])pks;
+	} else {
+		fail_msg("%s: unknown key_type %s", v->path, v->key_type);
+	}
+	if (strcmp(err == SP_OK ? "success" : "key", v->expect) != 0 ||
+	    strcmp(err_name(err), v->error) != 0) {
+		sp_identities_free(&ids);
+		free(pks);
+		fail_msg("%s: got %s (%s), want %s (%s)", v->path, err == SP_OK ? "success" : "key",
+		    err_name(err), v->expect, v->error);
+	}
+	if (err == SP_OK) {
+		assert_int_equal(n, v->n_key);
+		for (size_t i = 0; i < n; i++)
+			assert_memory_equal(got[i], v->key[i], 32);
+	}
+	sp_identities_free(&ids);
+	free(pks);
+}
+
+/* kind: passphrase. The bytes of a passphrase source (a file, a variable, a terminal line). */
+static void run_passphrase(const vector *v)
+{
+	size_t n = sp_passphrase_line((const char *)v->bundle, v->len);
+	int err = sp_passphrase_check((const char *)v->bundle, n);
+	const char *layer = err == SP_OK ? "success" : "passphrase";
+
+	if (strcmp(layer, v->expect) != 0 || strcmp(err_name(err), v->error) != 0)
+		fail_msg("%s: got %s (%s), want %s (%s)", v->path, layer, err_name(err), v->expect,
+		    v->error);
+	if (err == SP_OK) {
+		assert_true(v->has_want_pass);
+		assert_int_equal(n, v->want_pass_len);
+		assert_memory_equal(v->bundle, v->want_pass, n);
+	}
+}
+
+static void run_vector(void **state)
+{
+	vector *v = *state;
+
+	if (v->problem[0])
+		fail_msg("%s: %s", v->path, v->problem);
+	if (v->kind == NULL || strcmp(v->kind, "bundle") == 0 || strcmp(v->kind, "armor") == 0)
+		run_bundle(v);
+	else if (strcmp(v->kind, "text-key") == 0)
+		run_text_key(v);
+	else if (strcmp(v->kind, "passphrase") == 0)
+		run_passphrase(v);
+	else
+		fail_msg("%s: unknown kind %s", v->path, v->kind);
+}
+
+/* Every SP_ERR_* value doc/FORMAT.md names (a rejection, a writer's refusal, an error of the
+ * text forms) must be the expected error of at least one vector, so that the claim "the vectors
+ * exercise every rejection" stays true as the spec grows. */
+typedef struct {
+	const char *spec_path;
+	const vector *vecs;
+	size_t n;
+} coverage;
+
+static void spec_coverage(void **state)
+{
+	const coverage *c = *state;
+	char *text = read_text(c->spec_path), missing[1024] = "";
+	size_t named = 0;
+
+	if (text == NULL)
+		fail_msg("cannot read %s", c->spec_path);
+	for (char *p = strstr(text, "SP_ERR_"); p != NULL; p = strstr(p + 1, "SP_ERR_")) {
+		char name[64];
+		size_t len = 7, i;
+		int found = 0;
+
+		while (len < sizeof name - 1 && ((p[len] >= 'A' && p[len] <= 'Z') ||
+		    (p[len] >= '0' && p[len] <= '9') || p[len] == '_'))
+			len++;
+		if (len == 7 || len == sizeof name - 1)
+			continue; /* "SP_ERR_..." in prose */
+		memcpy(name, p, len);
+		name[len] = '\0';
+		for (i = 0; i < c->n && !found; i++)
+			found = c->vecs[i].error != NULL && strcmp(c->vecs[i].error, name) == 0;
+		named++;
+		if (!found && strstr(missing, name) == NULL &&
+		    strlen(missing) + len + 2 < sizeof missing) {
+			strcat(missing, " ");
+			strcat(missing, name);
+		}
+	}
+	free(text);
+	assert_true(named > 0);
+	if (missing[0])
+		fail_msg("%s names error values that no vector expects:%s", c->spec_path, missing);
 }
 
 static void no_vectors(void **state)
@@ -331,7 +565,7 @@ static size_t list_vectors(const char *dir, char **names, size_t max)
 
 int main(int argc, char **argv)
 {
-	static struct CMUnitTest tests[VECTORS_MAX];
+	static struct CMUnitTest tests[VECTORS_MAX + 2];
 	static vector vecs[VECTORS_MAX];
 	static char *names[VECTORS_MAX];
 	static char dir_copy[256];
@@ -357,7 +591,20 @@ int main(int argc, char **argv)
 			vector_parse(v);
 		tests[i] = (struct CMUnitTest){ names[i], run_vector, NULL, NULL, v };
 	}
-	rc = cmocka_run_group_tests_name("vectors", tests, NULL, NULL);
+	{
+		static coverage cov;
+		static char spec_path[600];
+		const char *env = getenv("SP_FORMAT_MD");
+
+		if (env != NULL && *env)
+			snprintf(spec_path, sizeof spec_path, "%s", env);
+		else
+			snprintf(spec_path, sizeof spec_path, "%s/../../doc/FORMAT.md", dir);
+		cov = (coverage){ spec_path, vecs, n };
+		tests[n > 0 ? n : 1] = (struct CMUnitTest){ "every error value in the spec has a vector",
+			spec_coverage, NULL, NULL, &cov };
+	}
+	rc = _cmocka_run_group_tests("vectors", tests, (n > 0 ? n : 1) + 1, NULL, NULL);
 	for (size_t i = 0; i < n; i++) {
 		free(vecs[i].text);
 		free(vecs[i].bundle);

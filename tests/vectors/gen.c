@@ -125,11 +125,15 @@ typedef struct {
 	size_t content_len;
 	/* payload games */
 	int index_final, early_final, no_final, unbound;
+	/* more recipients, a stanza wrapping another file key, other message tags */
+	int extra_x25519, wrong_fk_stanza; /* wrong_fk_stanza: 1-based X25519 stanza, 0 none */
+	unsigned char index_tag, content_tag;
 } spec;
 
 typedef struct {
 	buf out;
 	size_t off_ctx, off_count, off_stanza, off_mac, hdr_len, off_index, off_content;
+	unsigned char hk[32]; /* header key, to re-MAC a changed header */
 } built;
 
 static void index_of(buf *ix, const ent *e, size_t n)
@@ -187,8 +191,21 @@ static void stanzas(built *b, const spec *s, const unsigned char fk[32])
 
 	le(&b->out, 0, 1); /* count, set below */
 	b->off_stanza = b->out.len;
-	for (int i = 0; i < 3 && s->recipients[i] >= 0 && !s->zero_stanzas; i++, count++)
-		stanza_x25519(&b->out, fk, pk[s->recipients[i]], s->x25519_len_delta);
+	for (int i = 0; i < 3 && s->recipients[i] >= 0 && !s->zero_stanzas; i++, count++) {
+		unsigned char other[32];
+
+		if (s->wrong_fk_stanza == i + 1)
+			randombytes_buf(other, sizeof other);
+		stanza_x25519(&b->out, s->wrong_fk_stanza == i + 1 ? other : fk, pk[s->recipients[i]],
+		    s->x25519_len_delta);
+	}
+	for (int i = 0; i < s->extra_x25519; i++, count++) {
+		unsigned char xsk[32], xpk[32];
+
+		randombytes_buf(xsk, sizeof xsk);
+		crypto_scalarmult_base(xpk, xsk);
+		stanza_x25519(&b->out, fk, xpk, 0);
+	}
 	if (s->dup_x25519) {
 		put(&b->out, b->out.p + b->off_stanza, 83);
 		count++;
@@ -227,12 +244,12 @@ static void payload(built *b, const spec *s, const unsigned char key[32], const 
 	crypto_secretstream_xchacha20poly1305_init_push(&st, sh, key);
 	put(&b->out, sh, sizeof sh);
 	b->off_index = b->out.len;
-	push(&b->out, &st, ix->p, ix->len, ad, s->index_final ? TAG_FINAL : TAG_MESSAGE);
+	push(&b->out, &st, ix->p, ix->len, ad, s->index_final ? TAG_FINAL : s->index_tag);
 	b->off_content = b->out.len;
 	for (size_t off = 0; off < content->len; off += SP_CHUNK_BYTES) {
 		size_t n = content->len - off < SP_CHUNK_BYTES ? content->len - off : SP_CHUNK_BYTES;
 
-		push(&b->out, &st, content->p + off, n, ad, s->early_final ? TAG_FINAL : TAG_MESSAGE);
+		push(&b->out, &st, content->p + off, n, ad, s->early_final ? TAG_FINAL : s->content_tag);
 	}
 	push(&b->out, &st, NULL, 0, ad, s->no_final ? TAG_MESSAGE : TAG_FINAL);
 }
@@ -255,6 +272,7 @@ static void build(built *b, const spec *s)
 	randombytes_buf(fk, sizeof fk);
 	crypto_kdf_derive_from_key(hk, 32, 1, "SPKBNDL1", fk);
 	crypto_kdf_derive_from_key(key, 32, 2, "SPKBNDL1", fk);
+	memcpy(b->hk, hk, sizeof hk);
 	put(&b->out, SP_MAGIC, 8);
 	le(&b->out, s->version ? s->version : 1, 2);
 	le(&b->out, s->suite ? s->suite : 1, 1);
@@ -761,6 +779,762 @@ static void index_cases(void)
 	free(ix.p);
 }
 
+/* ---- the spec's remaining rejections, limits, armor, text keys and passphrases ----
+ * These cases draw from a randomness stream of their own, so that adding cases elsewhere does
+ * not change their bytes, nor theirs the bytes above. */
+
+#define SPEC_STREAM 0x5350454300000000ull
+
+static void set_le_at(built *b, void *arg)
+{
+	const size_t *a = arg; /* offset, value, width */
+
+	set_le(b->out.p + a[0], a[1], a[2]);
+}
+
+static void set_le_remac(built *b, void *arg)
+{
+	set_le_at(b, arg);
+	crypto_auth(b->out.p + b->off_mac, b->out.p, b->off_mac, b->hk);
+}
+
+/* The stanza count raised past the last stanza: the next stanza's type would be read from the
+ * MAC. */
+static void count_plus_one(built *b, void *arg)
+{
+	(void)arg;
+	b->out.p[b->off_count]++;
+}
+
+/* Three bytes before the MAC become a stanza head (type 1, length 80) counted in stanza_count:
+ * its body would run into the MAC. */
+static void body_into_mac(built *b, void *arg)
+{
+	unsigned char *p = b->out.p + b->off_mac - 3;
+
+	(void)arg;
+	b->out.p[b->off_count]++;
+	p[0] = SP_STANZA_X25519;
+	p[1] = 80;
+	p[2] = 0;
+}
+
+static char *repeat(char c, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p == NULL)
+		abort();
+	memset(p, c, n);
+	p[n] = '\0';
+	return p;
+}
+
+static void spec_header_cases(void)
+{
+	spec s = { .recipients = TO_ALICE, .e = one, .n = 1 };
+	built b;
+	size_t a[3];
+	char *ctx;
+
+	a[0] = 8;
+	a[1] = 0;
+	mutated(&(vec){ "header-version-0", "format version 0", KEY_ALICE, NULL, NULL, 0, "header",
+	    "SP_ERR_HEADER" }, &s, set_byte, a);
+	a[0] = 11;
+	a[1] = 151;
+	mutated(&(vec){ "header-length-151", "header length 151, one below the smallest valid header",
+	    KEY_ALICE, NULL, NULL, 0, "header", "SP_ERR_HEADER" }, &s, set_byte, a);
+	s.junk_before_mac = SP_HEADER_MAX - 152;
+	emit(&(vec){ "header-length-at-limit", "header length exactly SP_HEADER_MAX is read; the "
+	    "padding that makes it that long is then rejected", KEY_ALICE, NULL, NULL, 0, "header",
+	    "SP_ERR_HEADER" }, &s);
+	s.junk_before_mac = SP_HEADER_MAX - 151;
+	emit(&(vec){ "header-length-over-limit-by-one", "header length SP_HEADER_MAX + 1", KEY_ALICE,
+	    NULL, NULL, 0, "header", "SP_ERR_LIMIT" }, &s);
+	s.junk_before_mac = 0;
+	mutated(&(vec){ "header-stanza-count-past-mac", "stanza count 2 with one stanza: the second "
+	    "stanza's type and length would be read from the MAC", KEY_ALICE, NULL, NULL, 0,
+	    "header", "SP_ERR_HEADER" }, &s, count_plus_one, NULL);
+	s.junk_before_mac = 3;
+	mutated(&(vec){ "header-stanza-body-into-mac", "a second X25519 stanza whose 80-byte body "
+	    "would run into the MAC", KEY_ALICE, NULL, NULL, 0, "header", "SP_ERR_HEADER" }, &s,
+	    body_into_mac, NULL);
+	s.junk_before_mac = 0;
+	a[0] = 31;
+	a[2] = 4;
+	a[1] = 3;
+	mutated(&(vec){ "header-index-len-3", "index length 3, below the 4-byte entry count",
+	    KEY_ALICE, NULL, NULL, 0, "header", "SP_ERR_HEADER" }, &s, set_le_at, a);
+	a[1] = SP_INDEX_MAX + 1;
+	mutated(&(vec){ "header-index-len-over-limit", "index length SP_INDEX_MAX + 1", KEY_ALICE,
+	    NULL, NULL, 0, "header", "SP_ERR_LIMIT" }, &s, set_le_at, a);
+	a[1] = SP_INDEX_MAX;
+	mutated(&(vec){ "header-index-len-at-limit", "index length exactly SP_INDEX_MAX, header "
+	    "re-authenticated: accepted, then the input ends inside the index message", KEY_ALICE,
+	    NULL, NULL, 0, "truncated", "SP_ERR_TRUNCATED" }, &s, set_le_remac, a);
+	ctx = repeat('c', SP_CONTEXT_MAX + 1);
+	s.context = ctx;
+	emit(&(vec){ "header-context-over-limit", "a context of SP_CONTEXT_MAX + 1 bytes", KEY_ALICE,
+	    NULL, ctx, 0, "header", "SP_ERR_LIMIT" }, &s);
+	ctx[SP_CONTEXT_MAX] = '\0';
+	emit(&(vec){ "ok-context-at-limit", "a context of exactly SP_CONTEXT_MAX bytes", KEY_ALICE,
+	    NULL, ctx, 0, "success", "SP_OK" }, &s);
+	s.context = NULL;
+	build(&b, &s);
+	a[0] = b.off_count;
+	a[1] = SP_STANZAS_MAX + 1;
+	free(b.out.p);
+	mutated(&(vec){ "header-stanza-count-over-limit", "stanza count SP_STANZAS_MAX + 1",
+	    KEY_ALICE, NULL, NULL, 0, "header", "SP_ERR_LIMIT" }, &s, set_byte, a);
+	s.extra_x25519 = SP_STANZAS_MAX - 1;
+	emit(&(vec){ "ok-stanzas-at-limit", "SP_STANZAS_MAX X25519 stanzas, the first to Alice",
+	    KEY_ALICE, NULL, NULL, 0, "success", "SP_OK" }, &s);
+	/* The largest valid version 1 header: longest context, 15 X25519 stanzas and a passphrase. */
+	s = (spec){ .recipients = TO_ALICE, .extra_x25519 = SP_STANZAS_MAX - 2, .pass = "pw", .t = 2,
+		.m = 19456, .p = 1, .context = ctx, .e = one, .n = 1 };
+	emit(&(vec){ "ok-largest-header", "the largest valid header, 1545 bytes: a 128-byte "
+	    "context, 15 X25519 stanzas and an Argon2id stanza", KEY_ALICE, NULL, ctx, 0, "success",
+	    "SP_OK" }, &s);
+	free(ctx);
+}
+
+static void spec_stanza_unlock_cases(void)
+{
+	spec s = { .recipients = { -1, -1, -1 }, .pass = "pw", .t = 2, .m = 19456, .p = 1, .e = one,
+		.n = 1 };
+	built b;
+	size_t a[3];
+
+	build(&b, &s);
+	a[0] = b.off_stanza + 1;
+	a[1] = 99;
+	a[2] = 2;
+	free(b.out.p);
+	mutated(&(vec){ "stanza-argon2-99-bytes", "Argon2id stanza body of 99 bytes", NO_KEY, "pw",
+	    NULL, 0, "stanza", "SP_ERR_STANZA" }, &s, set_le_at, a);
+
+	s = (spec){ .recipients = TO_ALICE, .e = one, .n = 1 };
+	emit(&(vec){ "unlock-key-and-passphrase-no-stanza", "a key that is not a recipient and a "
+	    "passphrase, no passphrase recipient: wrong key", { CAROL, -1, -1 }, "pw", NULL, 0,
+	    "unlock", "SP_ERR_WRONG_KEY" }, &s);
+	s = (spec){ .recipients = TO_ALICE, .pass = "right", .t = 2, .m = 19456, .p = 1, .e = one,
+		.n = 1 };
+	emit(&(vec){ "ok-key-fails-then-passphrase", "a key that is not a recipient, then the right "
+	    "passphrase", { CAROL, -1, -1 }, "right", NULL, 0, "success", "SP_OK" }, &s);
+	emit(&(vec){ "unlock-key-and-wrong-passphrase", "a key that is not a recipient and a wrong "
+	    "passphrase", { CAROL, -1, -1 }, "wrong", NULL, 0, "unlock", "SP_ERR_WRONG_PASS" }, &s);
+	emit(&(vec){ "ok-key-before-passphrase", "the right key and a wrong passphrase: the key is "
+	    "tried first, the passphrase never", KEY_ALICE, "wrong", NULL, 0, "success", "SP_OK" }, &s);
+	/* Passphrases are bytes: "cafe" with e-acute precomposed (NFC) is not the decomposed one. */
+	s.pass = "cafe\xcc\x81";
+	emit(&(vec){ "unlock-passphrase-not-normalised", "sealed with a decomposed e-acute (NFD), "
+	    "opened with the precomposed one (NFC)", NO_KEY, "caf\xc3\xa9", NULL, 0, "unlock",
+	    "SP_ERR_WRONG_PASS" }, &s);
+
+	/* Two stanzas wrapping different file keys: the first stanza (Alice's) wraps a stray key,
+	 * the second (Bob's) the one the MAC was made with. Keys are tried in the order given, each
+	 * against every stanza, and the first stanza that opens gives the file key. */
+	s = (spec){ .recipients = { ALICE, BOB, -1 }, .wrong_fk_stanza = 1, .e = one, .n = 1 };
+	emit(&(vec){ "ok-keys-outer-loop", "stanza 1 wraps a stray file key for Alice, stanza 2 the "
+	    "real one for Bob; keys Bob then Alice: Bob's key opens stanza 2 first", { BOB, ALICE, -1 },
+	    NULL, NULL, 0, "success", "SP_OK" }, &s);
+	emit(&(vec){ "mac-first-opened-stanza-is-final", "as above, keys Alice then Bob: Alice's "
+	    "stanza gives the stray key, the MAC fails, and Bob's is not tried", { ALICE, BOB, -1 },
+	    NULL, NULL, 0, "mac", "SP_ERR_HEADER_MAC" }, &s);
+}
+
+static void spec_index_cases(void)
+{
+	buf ix = { 0 };
+	char *n255, *o65, *e65, *o64, *e64;
+
+	ix.len = 0;
+	le(&ix, SP_ENTRIES_MAX + 1, 4);
+	index_case("index-count-over-limit", "entry count SP_ENTRIES_MAX + 1", "SP_ERR_LIMIT", &ix, 0);
+	ix.len = 0;
+	le(&ix, SP_ENTRIES_MAX, 4);
+	raw_entry(&ix, "a", 1, 1, 0400, "", "");
+	index_case("index-count-at-limit-short", "entry count SP_ENTRIES_MAX, one record: accepted, "
+	    "then more records than the index can hold", "SP_ERR_PAYLOAD", &ix, 1);
+	n255 = repeat('n', SP_NAME_MAX + 1);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, n255, SP_NAME_MAX + 1, 1, 0400, "", "");
+	index_case("index-name-over-limit", "a name of SP_NAME_MAX + 1 bytes", "SP_ERR_NAME", &ix, 1);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, "a/b/c/d/e/f/g/h/i", 17, 1, 0400, "", "");
+	index_case("index-name-9-components", "a name of SP_NAME_DEPTH_MAX + 1 components",
+	    "SP_ERR_NAME", &ix, 1);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, "a/./b", 5, 1, 0400, "", "");
+	index_case("index-name-dot", "a name with a . component", "SP_ERR_NAME", &ix, 1);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, "a b", 3, 1, 0400, "", "");
+	index_case("index-name-space", "a name with a space", "SP_ERR_NAME", &ix, 1);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, "caf\xc3\xa9", 5, 1, 0400, "", "");
+	index_case("index-name-non-ascii", "a name with a non-ASCII byte", "SP_ERR_NAME", &ix, 1);
+	o65 = repeat('o', SP_OWNER_MAX + 1);
+	e65 = repeat('E', SP_ENV_MAX + 1);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, "a", 1, 1, 0400, o65, "");
+	index_case("index-owner-over-limit", "an owner of SP_OWNER_MAX + 1 bytes", "SP_ERR_META", &ix, 1);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	raw_entry(&ix, "a", 1, 1, 0400, "", e65);
+	index_case("index-env-over-limit", "an env name of SP_ENV_MAX + 1 bytes", "SP_ERR_META", &ix, 1);
+	{
+		static const struct {
+			const char *file, *desc, *owner, *env;
+			size_t owner_len, env_len;
+		} meta[] = {
+			{ "index-owner-nul", "a NUL byte in the owner", "ap\0p", "", 4, 0 },
+			{ "index-env-nul", "a NUL byte in the env name", "", "A\0B", 0, 3 },
+			{ "index-owner-leading-dash", "owner -1", "-1", "", 2, 0 },
+			{ "index-owner-empty-group", "owner app: with an empty group", "app:", "", 4, 0 },
+			{ "index-owner-empty-user", "owner :app with an empty user", ":app", "", 4, 0 },
+			{ "index-owner-space", "owner with a space", "my app", "", 6, 0 },
+			{ "index-owner-two-colons", "owner a:b:c", "a:b:c", "", 5, 0 },
+			{ "index-owner-gid-wraps", "owner 0:4294967296", "0:4294967296", "", 12, 0 },
+			{ "index-env-leading-digit", "env 1DB", "", "1DB", 0, 3 },
+			{ "index-env-dash", "env DB-PASSWORD", "", "DB-PASSWORD", 0, 11 },
+			{ "index-env-lowercase-denied", "env ld_preload: denied names ignore case", "",
+			  "ld_preload", 0, 10 },
+			{ "index-env-denied-prefix", "env PYTHONSTARTUP: the PYTHON prefix", "",
+			  "PYTHONSTARTUP", 0, 13 },
+			{ "index-env-denied-exact", "env Path: exactly PATH without regard to case", "",
+			  "Path", 0, 4 },
+		};
+
+		for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++) {
+			ix.len = 0;
+			le(&ix, 1, 4);
+			le(&ix, 1, 2);
+			put(&ix, "a", 1);
+			le(&ix, 1, 8);
+			le(&ix, 0400, 4);
+			le(&ix, meta[i].owner_len, 1);
+			put(&ix, meta[i].owner, meta[i].owner_len);
+			le(&ix, meta[i].env_len, 1);
+			put(&ix, meta[i].env, meta[i].env_len);
+			index_case(meta[i].file, meta[i].desc, "SP_ERR_META", &ix, 1);
+		}
+	}
+	/* count 1, owner_len 5 with 2 bytes left: the record is long enough for the count check */
+	ix.len = 0;
+	le(&ix, 1, 4);
+	le(&ix, 2, 2);
+	put(&ix, "ab", 2);
+	le(&ix, 1, 8);
+	le(&ix, 0400, 4);
+	le(&ix, 5, 1);
+	put(&ix, "ap", 2);
+	index_case("index-ends-inside-owner", "the index ends inside the owner field",
+	    "SP_ERR_PAYLOAD", &ix, 1);
+	ix.len = 0;
+	le(&ix, 1, 4);
+	le(&ix, 20, 2);
+	put(&ix, "abcdefghijklmn", 14); /* 16 bytes after the count: enough for one record */
+	index_case("index-ends-inside-name", "the index ends inside the name", "SP_ERR_PAYLOAD", &ix, 0);
+	ix.len = 0;
+	le(&ix, 5, 4);
+	for (int i = 0; i < 4; i++) {
+		char nm[2] = { (char)('a' + i), 0 };
+
+		raw_entry(&ix, nm, 1, SP_ENTRY_SIZE_MAX, 0400, "", "");
+	}
+	raw_entry(&ix, "e", 1, 1, 0400, "", "");
+	index_case("index-total-over-limit", "four entries of SP_ENTRY_SIZE_MAX and one of 1 byte: "
+	    "SP_TOTAL_SIZE_MAX + 1 in all", "SP_ERR_LIMIT", &ix, 0);
+	ix.len = 0;
+	le(&ix, 4, 4);
+	for (int i = 0; i < 4; i++) {
+		char nm[2] = { (char)('a' + i), 0 };
+
+		raw_entry(&ix, nm, 1, SP_ENTRY_SIZE_MAX, 0400, "", "");
+	}
+	{
+		spec s = { .recipients = TO_ALICE, .raw_index = ix.p, .raw_index_len = ix.len };
+
+		emit(&(vec){ "index-total-at-limit", "four entries of SP_ENTRY_SIZE_MAX, exactly "
+		    "SP_TOTAL_SIZE_MAX: accepted, then the content is missing", KEY_ALICE, NULL, NULL, 0,
+		    "truncated", "SP_ERR_TRUNCATED" }, &s);
+	}
+	ix.len = 0;
+	le(&ix, 2, 4);
+	raw_entry(&ix, "a", 1, 1, 0400, "", "A_FILE");
+	raw_entry(&ix, "b", 1, 1, 0400, "", "A_FILE");
+	index_case("index-duplicate-env", "two entries with env A_FILE", "SP_ERR_DUPLICATE", &ix, 2);
+	ix.len = 0;
+	le(&ix, 2, 4);
+	raw_entry(&ix, "a/b", 3, 1, 0400, "", "");
+	raw_entry(&ix, "a", 1, 1, 0400, "", "");
+	index_case("index-directory-then-file", "a/b, then a as a file", "SP_ERR_DUPLICATE", &ix, 2);
+	free(ix.p);
+
+	/* Every field at its limit at once: a valid entry. */
+	{
+		static char name[SP_NAME_MAX + 1];
+		ent e[1];
+		spec s;
+		size_t i;
+
+		/* 8 components: 7 of 31 bytes and one of 31, with 7 slashes = 255 bytes */
+		for (i = 0; i < SP_NAME_MAX; i++)
+			name[i] = (char)((i + 1) % 32 == 0 ? '/' : 'a' + (char)(i % 26));
+		name[SP_NAME_MAX] = '\0';
+		o64 = repeat('u', SP_OWNER_MAX);
+		o64[SP_OWNER_MAX / 2] = ':';
+		e64 = repeat('E', SP_ENV_MAX);
+		e[0] = (ent){ name, 5, 0777, o64, e64, (const unsigned char *)"limit" };
+		s = (spec){ .recipients = TO_ALICE, .e = e, .n = 1 };
+		emit(&(vec){ "ok-entry-fields-at-limit", "a 255-byte name of 8 components, mode 0777, a "
+		    "64-byte owner and a 64-byte env name", KEY_ALICE, NULL, NULL, 0, "success", "SP_OK" },
+		    &s);
+		free(o64);
+		free(e64);
+	}
+	free(n255);
+	free(o65);
+	free(e65);
+}
+
+static void spec_payload_cases(void)
+{
+	static const ent two[] = { E("a", 3, (const unsigned char *)"abc"),
+		E("b", 2, (const unsigned char *)"de") };
+	spec s = { .recipients = TO_ALICE, .e = two, .n = 2 };
+
+	s.index_tag = crypto_secretstream_xchacha20poly1305_TAG_PUSH;
+	emit(&(vec){ "index-tag-push", "the index message tagged PUSH", KEY_ALICE, NULL, NULL, 0,
+	    "index", "SP_ERR_PAYLOAD" }, &s);
+	s.index_tag = 0;
+	s.content_tag = crypto_secretstream_xchacha20poly1305_TAG_PUSH;
+	emit(&(vec){ "payload-tag-push", "the content message tagged PUSH", KEY_ALICE, NULL, NULL, 0,
+	    "payload", "SP_ERR_PAYLOAD" }, &s);
+	s.content_tag = crypto_secretstream_xchacha20poly1305_TAG_REKEY;
+	emit(&(vec){ "payload-tag-rekey", "the content message tagged REKEY", KEY_ALICE, NULL, NULL,
+	    0, "payload", "SP_ERR_PAYLOAD" }, &s);
+}
+
+/* ---- vectors of other kinds: armor, text keys, passphrases ---- */
+
+static void write_other(const char *file, const char *head, const unsigned char *p, size_t len)
+{
+	char path[512], hex[65];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s.vec", dir, file);
+	if ((f = fopen(path, "w")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fprintf(f, "%s\n", head);
+	for (size_t off = 0; off < len; off += 32) {
+		size_t n = len - off < 32 ? len - off : 32;
+
+		sodium_bin2hex(hex, sizeof hex, p + off, n);
+		fprintf(f, "%s\n", hex);
+	}
+	if (fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+	written++;
+}
+
+/* The armored form as doc/FORMAT.md has writers produce it, with a given line length. */
+static void armor_of(buf *out, const unsigned char *bin, size_t len, size_t line, const char *eol)
+{
+	size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+	char *b64 = malloc(b64len);
+
+	if (b64 == NULL)
+		abort();
+	sodium_bin2base64(b64, b64len, bin, len, sodium_base64_VARIANT_ORIGINAL);
+	b64len = strlen(b64);
+	put(out, "-----BEGIN SECRETPACK BUNDLE-----", 33);
+	put(out, eol, strlen(eol));
+	for (size_t i = 0; i < b64len; i += line) {
+		put(out, b64 + i, b64len - i < line ? b64len - i : line);
+		put(out, eol, strlen(eol));
+	}
+	put(out, "-----END SECRETPACK BUNDLE-----", 31);
+	put(out, eol, strlen(eol));
+	free(b64);
+}
+
+/* The head of an armor vector that decodes to a bundle opened by Alice. */
+static void armor_vec(const char *file, const char *desc, const spec *s, const buf *text,
+    const char *extra, const char *expect, const char *error)
+{
+	char head[2048];
+	int n;
+
+	n = snprintf(head, sizeof head, "description: %s\nkind: armor\n%ssecret_key: %s\nnow: %llu\n"
+	    "expect: %s\nerror: %s\n", desc, extra, SK_HEX[ALICE], (unsigned long long)NOW, expect,
+	    error);
+	for (size_t i = 0; strcmp(expect, "success") == 0 && i < s->n; i++) {
+		unsigned char h[32];
+		char hh[65];
+
+		crypto_hash_sha256(h, s->e[i].data, s->e[i].size);
+		sodium_bin2hex(hh, sizeof hh, h, sizeof h);
+		n += snprintf(head + n, sizeof head - (size_t)n, "entry: %s %llu %s %04o - -\n",
+		    s->e[i].name, (unsigned long long)s->e[i].size, hh, (unsigned)s->e[i].mode);
+	}
+	write_other(file, head, text->p, text->len);
+}
+
+static void armor_cases(void)
+{
+	static const ent fill[] = { E("db/password", 30, (const unsigned char *)"thirty bytes of content, here.") };
+	spec s = { .recipients = TO_ALICE, .e = one, .n = 1 };
+	built b, full;
+	buf t = { 0 };
+	char extra[64];
+	size_t i, body;
+
+	build(&b, &s); /* 280 bytes: base64 ends in "==" */
+	armor_of(&t, b.out.p, b.out.len, 64, "\n");
+	armor_vec("armor-ok", "a bundle armored as writers must: 64-character lines, the last shorter",
+	    &s, &t, "canonical: yes\n", "success", "SP_OK");
+	{
+		spec sf = { .recipients = TO_ALICE, .e = fill, .n = 1 };
+
+		build(&full, &sf); /* 288 bytes: 384 base64 characters, six full lines */
+		t.len = 0;
+		armor_of(&t, full.out.p, full.out.len, 64, "\n");
+		armor_vec("armor-ok-full-lines", "base64 that fills its last line exactly: no short "
+		    "line, no empty line", &sf, &t, "canonical: yes\n", "success", "SP_OK");
+		free(full.out.p);
+	}
+	t.len = 0;
+	armor_of(&t, b.out.p, b.out.len, 64, "\r\n");
+	armor_vec("armor-ok-crlf", "CRLF line ends", &s, &t, "", "success", "SP_OK");
+	t.len = 0;
+	armor_of(&t, b.out.p, b.out.len, 76, "  \n");
+	armor_vec("armor-ok-76-and-trailing-blanks", "lines of 76 characters with trailing blanks",
+	    &s, &t, "", "success", "SP_OK");
+	t.len = 0;
+	put(&t, "\n\t \r\n", 5);
+	for (i = 5; i < 31; i++)
+		put(&t, " ", 1);
+	armor_of(&t, b.out.p, b.out.len, 64, "\n");
+	put(&t, "\n \n", 3);
+	armor_vec("armor-ok-surrounding-whitespace", "31 whitespace bytes before BEGIN, whitespace "
+	    "after END", &s, &t, "", "success", "SP_OK");
+	t.len = 0;
+	for (i = 0; i < 32; i++)
+		put(&t, " ", 1);
+	armor_of(&t, b.out.p, b.out.len, 64, "\n");
+	armor_vec("armor-not-detected-after-32-blanks", "32 spaces before BEGIN: outside the 64-byte "
+	    "detection window, so read as binary", &s, &t, "", "header", "SP_ERR_NOT_BUNDLE");
+	t.len = 0;
+	armor_of(&t, b.out.p, b.out.len, 77, "\n");
+	armor_vec("armor-line-77", "a body line of 77 characters", &s, &t, "", "armor",
+	    "SP_ERR_ARMOR");
+	body = 34; /* first body character */
+	t.len = 0;
+	armor_of(&t, b.out.p, b.out.len, 64, "\n");
+	t.len -= 32; /* drop the END line */
+	armor_vec("armor-no-end", "no END line", &s, &t, "", "armor", "SP_ERR_ARMOR");
+	t.len = 0;
+	armor_of(&t, b.out.p, b.out.len, 64, "\n");
+	{
+		buf u = { 0 };
+
+		put(&u, t.p, body + 65);
+		put(&u, "\n", 1);
+		put(&u, t.p + body + 65, t.len - body - 65);
+		armor_vec("armor-empty-line", "an empty line inside the body", &s, &u, "", "armor",
+		    "SP_ERR_ARMOR");
+		free(u.p);
+	}
+	t.p[body + 10] = '*';
+	armor_vec("armor-bad-character", "a * in the body", &s, &t, "", "armor", "SP_ERR_ARMOR");
+	t.len = 0;
+	armor_of(&t, b.out.p, b.out.len, 64, "\n");
+	t.p[body + 10] = '=';
+	armor_vec("armor-padding-inside", "an = inside the first line", &s, &t, "", "armor",
+	    "SP_ERR_ARMOR");
+	t.len = 0;
+	armor_of(&t, b.out.p, b.out.len, 64, "\n");
+	put(&t, "x\n", 2);
+	armor_vec("armor-text-after-end", "a line of text after END", &s, &t, "", "armor",
+	    "SP_ERR_ARMOR");
+	t.len = 0;
+	armor_of(&t, b.out.p, b.out.len, 64, "\n");
+	{
+		/* The body ends "X==\n" then END: X carries 2 data bits and 4 pad bits, set one. */
+		size_t last = t.len - 32 - 4;
+		const char *alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		size_t v = (size_t)(strchr(alpha, t.p[last]) - alpha);
+
+		t.p[last] = alpha[v | 1];
+		armor_vec("armor-nonzero-pad-bits", "the last base64 group has a pad bit set", &s, &t,
+		    "", "armor", "SP_ERR_ARMOR");
+		t.len = 0;
+		armor_of(&t, b.out.p, b.out.len, 64, "\n");
+		memmove(t.p + last + 1, t.p + last + 3, t.len - last - 3);
+		t.len -= 2;
+		armor_vec("armor-padding-removed", "the body with its == padding removed", &s, &t, "",
+		    "armor", "SP_ERR_ARMOR");
+	}
+	t.len = 0;
+	armor_of(&t, b.out.p, b.out.len - 1, 64, "\n");
+	armor_vec("armor-truncated-bundle", "well-formed armor of a bundle missing its last byte",
+	    &s, &t, "", "truncated", "SP_ERR_TRUNCATED");
+	/* Size: the armor plus LF padding after END, to exactly 16 MiB and one byte more. */
+	t.len = 0;
+	armor_of(&t, b.out.p, b.out.len, 64, "\n");
+	snprintf(extra, sizeof extra, "pad: %zu\n", (size_t)(16u << 20) - t.len);
+	armor_vec("armor-size-at-limit", "armor and LF padding of exactly 16 MiB", &s, &t, extra,
+	    "success", "SP_OK");
+	snprintf(extra, sizeof extra, "pad: %zu\n", (size_t)(16u << 20) - t.len + 1);
+	armor_vec("armor-size-over-limit", "armor and LF padding of 16 MiB + 1 byte", &s, &t, extra,
+	    "armor", "SP_ERR_LIMIT");
+	free(t.p);
+	free(b.out.p);
+}
+
+static void base32(char *out, const unsigned char *p, size_t len, int upper)
+{
+	const char *alpha = upper ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" : "abcdefghijklmnopqrstuvwxyz234567";
+	unsigned acc = 0, bits = 0;
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		acc = (acc << 8) | p[i];
+		bits += 8;
+		while (bits >= 5) {
+			bits -= 5;
+			out[o++] = alpha[(acc >> bits) & 31];
+		}
+		acc &= (1u << bits) - 1;
+	}
+	if (bits > 0)
+		out[o++] = alpha[(acc << (5 - bits)) & 31];
+	out[o] = '\0';
+}
+
+/* prefix || base32(bytes || BLAKE2b-256(label || bytes)[0..4]) */
+static void keytext(char *out, const char *prefix, const char *label, const unsigned char *p,
+    size_t len, int upper)
+{
+	unsigned char msg[256], sum[32], all[160];
+
+	memcpy(msg, label, strlen(label));
+	memcpy(msg + strlen(label), p, len);
+	crypto_generichash(sum, 32, msg, strlen(label) + len, NULL, 0);
+	memcpy(all, p, len);
+	memcpy(all + len, sum, 4);
+	strcpy(out, prefix);
+	base32(out + strlen(prefix), all, len + 4, upper);
+}
+
+static void key_vec(const char *file, const char *desc, const char *type, const char *text,
+    const char *pass, const char *keys, const char *error)
+{
+	char head[1024];
+
+	snprintf(head, sizeof head, "description: %s\nkind: text-key\nkey_type: %s\n%s%s%snow: %llu\n"
+	    "expect: %s\nerror: %s\n%s", desc, type, pass ? "passphrase: " : "", pass ? pass : "",
+	    pass ? "\n" : "", (unsigned long long)NOW, strcmp(error, "SP_OK") ? "key" : "success",
+	    error, keys ? keys : "");
+	write_other(file, head, (const unsigned char *)text, strlen(text));
+}
+
+static void key_cases(void)
+{
+	char r[128], id[128], t[1024], keys[256], rk[80], ik[80], enc[256];
+	unsigned char raw[100], kek[32];
+	size_t n;
+
+	keytext(r, "spkpub1", "secretpack recipient", pk[ALICE], 32, 0);
+	keytext(id, "SPKSEC1", "secretpack identity", sk[ALICE], 32, 1);
+	snprintf(rk, sizeof rk, "key: %s\n", "");
+	sodium_bin2hex(rk + 5, 65, pk[ALICE], 32);
+	strcat(rk, "\n");
+	sodium_bin2hex(ik + 5, 65, sk[ALICE], 32);
+	memcpy(ik, "key: ", 5);
+	strcat(ik, "\n");
+	n = strlen(r);
+	key_vec("key-recipient-ok", "Alice's public key as a recipient", "recipient", r, NULL, rk,
+	    "SP_OK");
+	key_vec("key-identity-ok", "Alice's secret key as an identity", "identity", id, NULL, ik,
+	    "SP_OK");
+	for (size_t i = 0; r[i]; i++)
+		t[i] = (char)(r[i] >= 'a' && r[i] <= 'z' ? r[i] - 'a' + 'A' : r[i]);
+	t[n] = '\0';
+	key_vec("key-recipient-upper-case", "a recipient in upper case: prefix and base32 compare "
+	    "without regard to case", "recipient", t, NULL, rk, "SP_OK");
+	for (size_t i = 0; id[i]; i++)
+		t[i] = (char)(id[i] >= 'A' && id[i] <= 'Z' ? id[i] - 'A' + 'a' : id[i]);
+	t[strlen(id)] = '\0';
+	key_vec("key-identity-lower-case", "an identity in lower case", "identity", t, NULL, ik,
+	    "SP_OK");
+	strcpy(t, r);
+	t[6] = '2';
+	key_vec("key-wrong-prefix", "prefix spkpub2", "recipient", t, NULL, NULL, "SP_ERR_ENCODING");
+	key_vec("key-identity-as-recipient", "an identity where a recipient is expected",
+	    "recipient", id, NULL, NULL, "SP_ERR_ENCODING");
+	key_vec("key-recipient-as-identity", "a recipient where an identity is expected",
+	    "identity", r, NULL, NULL, "SP_ERR_ENCODING");
+	strcpy(t, r);
+	t[20] = '1';
+	key_vec("key-character-outside-alphabet", "a 1, outside the base32 alphabet", "recipient", t,
+	    NULL, NULL, "SP_ERR_ENCODING");
+	t[n - 1] = '\0';
+	key_vec("key-bad-character-and-short", "a character outside the alphabet and one character "
+	    "short: the character is reported", "recipient", t, NULL, NULL, "SP_ERR_ENCODING");
+	strcpy(t, r);
+	strcat(t, "=");
+	key_vec("key-padding", "an = padding character", "recipient", t, NULL, NULL,
+	    "SP_ERR_ENCODING");
+	key_vec("key-empty", "an empty string", "recipient", "", NULL, NULL, "SP_ERR_ENCODING");
+	strcpy(t, r);
+	t[n - 1] = '\0';
+	key_vec("key-one-short", "the last character missing", "recipient", t, NULL, NULL,
+	    "SP_ERR_CHECKSUM");
+	strcpy(t, r);
+	strcat(t, "a");
+	key_vec("key-one-long", "one character too many", "recipient", t, NULL, NULL,
+	    "SP_ERR_CHECKSUM");
+	strcpy(t, r);
+	t[10] = t[10] == 'a' ? 'b' : 'a';
+	key_vec("key-typo", "one character changed: the checksum does not match", "recipient", t,
+	    NULL, NULL, "SP_ERR_CHECKSUM");
+	strcpy(t, r);
+	{
+		/* 36 bytes take 58 characters: the last carries 3 data bits and 2 spare bits. */
+		const char *alpha = "abcdefghijklmnopqrstuvwxyz234567";
+		size_t v = (size_t)(strchr(alpha, t[n - 1]) - alpha);
+
+		t[n - 1] = alpha[v | 1];
+	}
+	key_vec("key-spare-bits", "a spare bit set in the last character", "recipient", t, NULL,
+	    NULL, "SP_ERR_CHECKSUM");
+
+	/* Identity and recipients files. */
+	snprintf(t, sizeof t, "# created: 2023-11-14\r\n\r\n   %s  \r\n", id);
+	key_vec("keyfile-identity-ok", "an identity file: a comment, a blank line, CRLF, blanks "
+	    "around the key", "identity-file", t, NULL, ik, "SP_OK");
+	key_vec("keyfile-identity-empty", "an identity file with no line at all", "identity-file",
+	    "", NULL, NULL, "SP_ERR_ENCODING");
+	key_vec("keyfile-identity-comments-only", "an identity file with comments and blank lines "
+	    "only", "identity-file", "# nothing here\n\n   \n", NULL, NULL, "SP_ERR_ENCODING");
+	snprintf(t, sizeof t, "%s\n%s\n", id, r);
+	key_vec("keyfile-identity-with-recipient", "an identity file with a recipient line",
+	    "identity-file", t, NULL, NULL, "SP_ERR_ENCODING");
+	keytext(t, "spkpub1", "secretpack recipient", pk[BOB], 32, 0);
+	snprintf(keys, sizeof keys, "%s", rk);
+	{
+		char line[80] = "key: ";
+
+		sodium_bin2hex(line + 5, 65, pk[BOB], 32);
+		strcat(line, "\n");
+		strcat(keys, line);
+	}
+	{
+		char file[2048];
+
+		snprintf(file, sizeof file, "# team\n%s\n%s\n", r, t);
+		key_vec("keyfile-recipients-ok", "a recipients file of two keys", "recipients-file",
+		    file, NULL, keys, "SP_OK");
+		snprintf(file, sizeof file, "%s\n%s\n", r, id);
+		key_vec("keyfile-recipients-with-identity", "a secret key in a recipients file is an "
+		    "error", "recipients-file", file, NULL, NULL, "SP_ERR_ENCODING");
+	}
+	key_vec("keyfile-recipients-empty", "a recipients file with no recipient", "recipients-file",
+	    "\n# none\n", NULL, NULL, "SP_ERR_ENCODING");
+
+	/* A passphrase-protected identity, with the cheapest accepted costs. */
+	randombytes_buf(raw, 16);
+	set_le(raw + 16, 2, 4);
+	set_le(raw + 20, 19456, 4);
+	set_le(raw + 24, 1, 4);
+	randombytes_buf(raw + 28, 24);
+	if (argon2id_hash_raw(2, 19456, 1, "id pass", 7, raw, 16, kek, 32) != ARGON2_OK)
+		abort();
+	crypto_secretbox_easy(raw + 52, sk[ALICE], 32, raw + 28, kek);
+	keytext(enc, "SPKENC1", "secretpack encrypted identity", raw, 100, 1);
+	key_vec("keyfile-encrypted-ok", "a passphrase-protected identity", "identity-file", enc,
+	    "id pass", ik, "SP_OK");
+	key_vec("keyfile-encrypted-wrong-passphrase", "a passphrase-protected identity, wrong "
+	    "passphrase", "identity-file", enc, "id pas", NULL, "SP_ERR_WRONG_PASS");
+	set_le(raw + 16, 1, 4);
+	keytext(enc, "SPKENC1", "secretpack encrypted identity", raw, 100, 1);
+	key_vec("keyfile-encrypted-t-below-floor", "a passphrase-protected identity with t = 1",
+	    "identity-file", enc, "id pass", NULL, "SP_ERR_KDF_PARAMS");
+}
+
+static void pass_vec(const char *file, const char *desc, const char *src, size_t len,
+    const char *want, size_t want_len, const char *error)
+{
+	char head[4096], hex[2 * 1100 + 1];
+
+	if (strcmp(error, "SP_OK") == 0)
+		sodium_bin2hex(hex, sizeof hex, (const unsigned char *)want, want_len);
+	snprintf(head, sizeof head, "description: %s\nkind: passphrase\nnow: %llu\nexpect: %s\n"
+	    "error: %s\n%s%s%s", desc, (unsigned long long)NOW,
+	    strcmp(error, "SP_OK") ? "passphrase" : "success", error,
+	    strcmp(error, "SP_OK") ? "" : "passphrase_hex: ", strcmp(error, "SP_OK") ? "" : hex,
+	    strcmp(error, "SP_OK") ? "" : "\n");
+	write_other(file, head, (const unsigned char *)src, len);
+}
+
+static void pass_cases(void)
+{
+	char *big = repeat('p', SP_PASS_MAX + 2);
+
+	pass_vec("pass-ok-lf", "one trailing LF is not part of the passphrase", "pw\n", 3, "pw", 2,
+	    "SP_OK");
+	pass_vec("pass-ok-crlf", "one trailing CR LF is not part of the passphrase", "pw\r\n", 4,
+	    "pw", 2, "SP_OK");
+	pass_vec("pass-ok-no-newline", "no newline: the bytes as they are", "pw", 2, "pw", 2, "SP_OK");
+	pass_vec("pass-ok-blanks-kept", "leading and trailing blanks are part of it", " pw \t\n", 6,
+	    " pw \t", 5, "SP_OK");
+	pass_vec("pass-ok-nfd-kept", "UTF-8 is not normalised: a decomposed e-acute stays so",
+	    "cafe\xcc\x81\n", 7, "cafe\xcc\x81", 6, "SP_OK");
+	pass_vec("pass-second-line", "two lines: refused, never cut at the first line break",
+	    "pw\nxx\n", 6, NULL, 0, "SP_ERR_ARG");
+	pass_vec("pass-two-newlines", "only one trailing newline is dropped", "pw\n\n", 4, NULL, 0,
+	    "SP_ERR_ARG");
+	pass_vec("pass-trailing-cr", "a lone trailing CR is not a line end", "pw\r", 3, NULL, 0,
+	    "SP_ERR_ARG");
+	pass_vec("pass-inner-cr", "a CR inside", "p\rw\n", 4, NULL, 0, "SP_ERR_ARG");
+	pass_vec("pass-nul", "a NUL byte inside", "p\0w\n", 4, NULL, 0, "SP_ERR_ARG");
+	pass_vec("pass-empty", "no bytes", "", 0, NULL, 0, "SP_ERR_ARG");
+	pass_vec("pass-only-newline", "a newline alone is empty", "\n", 1, NULL, 0, "SP_ERR_ARG");
+	big[SP_PASS_MAX] = '\n';
+	pass_vec("pass-ok-at-limit", "SP_PASS_MAX bytes and a newline", big, SP_PASS_MAX + 1, big,
+	    SP_PASS_MAX, "SP_OK");
+	big[SP_PASS_MAX] = 'p';
+	big[SP_PASS_MAX + 1] = '\n';
+	pass_vec("pass-over-limit", "SP_PASS_MAX + 1 bytes and a newline", big, SP_PASS_MAX + 2,
+	    NULL, 0, "SP_ERR_LIMIT");
+	free(big);
+}
+
+static void spec_cases(void)
+{
+	rng_counter = SPEC_STREAM;
+	spec_header_cases();
+	spec_stanza_unlock_cases();
+	spec_index_cases();
+	spec_payload_cases();
+	armor_cases();
+	key_cases();
+	pass_cases();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -782,6 +1556,7 @@ int main(int argc, char **argv)
 	check_cases();
 	payload_cases();
 	index_cases();
+	spec_cases();
 	printf("%d vectors written to %s\n", written, dir);
 	return 0;
 }
