@@ -487,8 +487,8 @@ static void header_cases(void)
 	a[1] = '\n';
 	mutated(&(vec){ "header-magic-crlf-mangled", "the magic's CR turned into LF by a text "
 	    "transfer", KEY_ALICE, NULL, NULL, 0, "header", "SP_ERR_NOT_BUNDLE" }, &s, set_byte, a);
-	s.version = 2;
-	emit(&(vec){ "header-version-2", "format version 2", KEY_ALICE, NULL, NULL, 0, "header",
+	s.version = 3;
+	emit(&(vec){ "header-version-3", "format version 3", KEY_ALICE, NULL, NULL, 0, "header",
 	    "SP_ERR_VERSION" }, &s);
 	s.version = 0;
 	s.suite = 2;
