@@ -133,7 +133,7 @@ int sp_fail_bundle(const char *verb, const char *path, int err, const sp_opener 
 	if (err == SP_ERR_VERSION && o != NULL) {
 		sp_open_info(o, &info);
 		return sp_fail("%s: %s: bundle format version %u is not supported by this secretpack "
-		    "(it reads version %d): upgrade secretpack", verb, path, info.version, SP_VERSION);
+		    "(it reads versions 1 to %d): upgrade secretpack", verb, path, info.version, SP_VERSION);
 	}
 	return sp_fail("%s: %s: %s", verb, path, sp_err_str(err));
 }

@@ -60,7 +60,7 @@ for s in 0 2 255; do
 	bad "suite $s" "algorithm suite: refusing to downgrade" "$W/suite$s.spk"
 	hdr "suite $s" "algorithm suite" "$W/suite$s.spk"
 done
-for v in 2 256 65535; do
+for v in 3 256 65535; do
 	patch "$W/x.spk" "$W/ver$v.spk" 8 u16 $v
 	bad "version $v" "bundle format version $v is not supported.*upgrade secretpack" "$W/ver$v.spk"
 	hdr "version $v" "version $v " "$W/ver$v.spk"
@@ -225,7 +225,7 @@ runbad() {
 }
 runbad "suite 0" "algorithm suite" "$W/suite0.spk" SECRETPACK_KEY_FILE="$W/id"
 runbad "suite 2" "algorithm suite" "$W/suite2.spk" SECRETPACK_KEY_FILE="$W/id"
-runbad "version 2" "version 2 is not supported" "$W/ver2.spk" SECRETPACK_KEY_FILE="$W/id"
+runbad "version 3" "version 3 is not supported" "$W/ver3.spk" SECRETPACK_KEY_FILE="$W/id"
 patch "$W/pp.spk" "$W/kdf.spk" 60 u32 4194304
 s=$(date +%s%N)
 runbad "m_cost 4 GiB" "passphrase cost parameters" "$W/kdf.spk" -u SECRETPACK_KEY_FILE \
