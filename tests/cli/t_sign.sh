@@ -86,23 +86,40 @@ is "open --trust: contents" "s3cret-db-password" "$(cat "$T/o1/db_password" 2>&1
 check "open --trust FILE of two keys" "$SP" open -i "$T/me" --trust "$T/trust2.txt" -o "$T/o2" "$T/signed.spk"
 check "open --trust: a protected key's signature" "$SP" open -i "$T/me" --trust "$(tail -n 1 "$T/sigenc.out")" -o "$T/o3" "$T/signedenc.spk"
 check "open --trust: armored" "$SP" open -i "$T/me" --trust "$SIGNER" -o "$T/o4" "$T/signed.asc"
-is "cat --trust: from a pipe" "tok-4f9a2c" "$("$SP" cat -i "$T/me" --trust "$SIGNER" - api_token <"$T/signed.spk" 2>&1)"
+is "cat --trust: from a pipe" "tok-4f9a2c" "$(cat "$T/signed.spk" | "$SP" cat -i "$T/me" --trust "$SIGNER" - api_token 2>&1)"
 is "cat --trust via SECRETPACK_TRUST" "tok-4f9a2c" "$(SECRETPACK_TRUST=$SIGNER "$SP" cat -i "$T/me" "$T/signed.spk" api_token 2>&1)"
-# obad NAME PATTERN BUNDLE: open and cat refuse; nothing written, nothing printed.
+# obad NAME PATTERN BUNDLE PIPE_PATTERN: open and cat refuse; nothing written, nothing printed.
+# Through a pipe the signature is checked as the bytes stream, so the first failure is named.
 obad() {
 	refuse "open --trust, $1: refused" "$2" "$SP" open -i "$T/me" --trust "$SIGNER" -o "$T/ob" "$3"
 	[ ! -e "$T/ob" ] && ok "open --trust, $1: no DIR left" || { notok "open --trust, $1: no DIR left"; rm -rf "$T/ob"; }
 	refuse "cat --trust, $1: refused" "$2" "$SP" cat -i "$T/me" --trust "$SIGNER" "$3" db_password
 	is "cat --trust, $1: nothing printed" "" "$(cat "$T/.out")"
-	refuse "cat --trust from a pipe, $1: refused" "." sh -c '"$0" cat -i "$1" --trust "$2" - db_password <"$3"' \
+	refuse "cat --trust from a pipe, $1: refused" "$4" sh -c 'cat "$3" | "$0" cat -i "$1" --trust "$2" - db_password' \
 		"$SP" "$T/me" "$SIGNER" "$3"
 	is "cat --trust from a pipe, $1: nothing printed" "" "$(cat "$T/.out")"
 }
-obad "unsigned (forged with the public key)" "not signed, and --trust requires" "$T/unsigned.spk"
-obad "another signer" "signed by $OTHER, which --trust does not list" "$T/other.spk"
-obad "signature stripped" "signature does not verify" "$T/stripped.spk"
-obad "signature moved from another bundle" "signature does not verify" "$T/moved.spk"
-obad "byte after the signature" "signature does not verify" "$T/appended.spk"
+obad "unsigned (forged with the public key)" "not signed, and --trust requires" "$T/unsigned.spk" "not signed"
+obad "another signer" "signed by $OTHER, which --trust does not list" "$T/other.spk" "signed by $OTHER"
+obad "signature stripped" "signature does not verify" "$T/stripped.spk" "truncated"
+obad "signature moved from another bundle" "signature does not verify" "$T/moved.spk" "signature does not verify"
+obad "byte after the signature" "signature does not verify" "$T/appended.spk" "unexpected data after the end"
+# Read from a file, a signed bundle is verified whole before anything is decrypted: a changed
+# payload byte is reported as a bad signature, not as a failed decryption (which is what the
+# streaming check of a pipe, or a reader without --trust, reports).
+cp "$T/signed.spk" "$T/payload.spk"
+b=$(od -An -tu1 -j $((size - 100)) -N 1 "$T/payload.spk" | tr -d ' ')
+printf "\\$(printf %o $((b ^ 1)))" | dd of="$T/payload.spk" bs=1 seek=$((size - 100)) conv=notrunc 2>/dev/null
+refuse "payload byte changed, file: refused by the signature, before decrypting" "signature does not verify" \
+	"$SP" cat -i "$T/me" --trust "$SIGNER" "$T/payload.spk" db_password
+refuse "payload byte changed, pipe: refused while streaming" "payload authentication failed" \
+	sh -c 'cat "$3" | "$0" cat -i "$1" --trust "$2" - db_password' "$SP" "$T/me" "$SIGNER" "$T/payload.spk"
+refuse "payload byte changed, without --trust: refused by decryption" "payload authentication failed" \
+	"$SP" cat -i "$T/me" "$T/payload.spk" db_password
+# The trust check comes before the key is even tried.
+"$SP" keygen -o "$T/stranger" >/dev/null 2>&1
+refuse "unsigned, opened with a wrong key under --trust: the signature is named first" "not signed" \
+	"$SP" cat -i "$T/stranger" --trust "$SIGNER" "$T/unsigned.spk" db_password
 refuse "SECRETPACK_TRUST of another signer" "which SECRETPACK_TRUST does not list" \
 	env SECRETPACK_TRUST="$OTHER" "$SP" cat -i "$T/me" "$T/signed.spk" db_password
 check "SECRETPACK_TRUST: comma-separated keys and files" \
