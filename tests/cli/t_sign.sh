@@ -56,7 +56,7 @@ refuse "an identity given to --sign" "an identity \(encryption key\), not a sign
 refuse "a recipient given to --trust" "an encryption key, not a signer key" \
 	"$SP" open -i "$T/me" --trust "$ME" -o "$T/o-kind" "$T/signed.spk"
 refuse "a signer key with a typo" "checksum mismatch" \
-	"$SP" open -i "$T/me" --trust "$(echo "$SIGNER" | sed 's/.$/a/;t;s/.$/b/')" -o "$T/o-kind" "$T/signed.spk"
+	"$SP" open -i "$T/me" --trust "$(echo "$SIGNER" | awk '{ c = substr($0, 12, 1); print substr($0, 1, 11) (c == "a" ? "b" : "a") substr($0, 13) }')" -o "$T/o-kind" "$T/signed.spk"
 [ ! -e "$T/x.spk" ] && [ ! -e "$T/o-kind" ] && ok "wrong kinds: nothing written" || notok "wrong kinds: nothing written"
 
 # ---- inspect ----
