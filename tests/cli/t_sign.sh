@@ -185,6 +185,9 @@ check "run --not-before 1d: a fresh bundle is accepted" \
 check "run --not-before today's date: accepted" \
 	ns 'tmpfs "$C/s"; "$SP" run --trust "$SIGNER" --not-before '"$(date -u +%Y-%m-%d)"' --bundle "$T/signed.spk" --dir "$C/s" --user app -- /bin/sh "$C/ok.sh"'
 is "run --not-before with a bad time: usage error" "2" "$(rc "$SP" run --not-before yesterday -- true)"
+refuse "run with SECRETPACK_TRUST='': usage error, naming the variable" "SECRETPACK_TRUST='' \\(the variable of --trust\\)" \
+	env SECRETPACK_TRUST= "$SP" run -- true
+is "run --trust with a recipient key: usage error" "2" "$(rc "$SP" run --trust "$ME" -- true)"
 
 # Every byte of a small signed bundle changed in turn: run --trust refuses each one, the app
 # never starts and DIR stays empty. One namespace for the whole sweep.
