@@ -219,7 +219,7 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		{ "not-before", required_argument, 0, O_NOT_BEFORE },
 		{ 0, 0, 0, 0 },
 	};
-	const char *allow[ENV_ALLOW_MAX], *bundle_env = NULL, *nb = NULL;
+	const char *allow[ENV_ALLOW_MAX], *bundle_env = NULL, *nb = NULL, *trust_env = NULL;
 	size_t n_allow = 0;
 	int c, rc;
 
@@ -294,9 +294,12 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 	    (rc = init_var(o)) != EXIT_OK || (rc = env_allow_var(o)) != EXIT_OK ||
 	    (rc = not_before(o, nb)) != EXIT_OK)
 		return rc;
-	if (o->trust.n == 0 && ((rc = flag_or_env("--trust", NULL, "SECRETPACK_TRUST", NULL, &nb)) !=
-	    EXIT_OK || sp_cli_trust_env("run", &o->trust) != EXIT_OK))
-		return rc != EXIT_OK ? rc : EXIT_USAGE;
+	if (o->trust.n == 0) {
+		if ((rc = flag_or_env("--trust", NULL, "SECRETPACK_TRUST", NULL, &trust_env)) != EXIT_OK)
+			return rc;
+		if (sp_cli_trust_env("run", &o->trust) != EXIT_OK)
+			return EXIT_USAGE;
+	}
 	for (size_t i = 0; i < n_allow; i++)
 		if ((rc = env_allow(o, allow[i], "--env-allow")) != EXIT_OK)
 			return rc;
