@@ -133,6 +133,16 @@ is "v1 golden armored bundle opens" "0" "$(rc "$SP" open -i "$T/test.key" --cont
 is "v1 golden: contents as sealed" "" "$(cmp "$T/g1/bytes" "$K/golden/bytes.bin" 2>&1; cmp "$T/g2/dir/nested" "$K/golden/nested.txt" 2>&1)"
 "$SP" inspect "$K/golden.spk" | grep -q '^signer: *none (unsigned: format version 1)$' &&
 	ok "inspect: v1 bundle has no signer" || notok "inspect: v1 bundle has no signer"
+# The committed version 2 golden bundle (make-golden.sh), signed with the committed signing key.
+cp "$K/test-sign.key" "$T/test-sign.key"; chmod 600 "$T/test-sign.key"
+is "committed signing key: its signer key is fixed" "$(cat "$K/test-sign.pub")" "$("$SP" pubkey "$T/test-sign.key")"
+check "v2 golden signed bundle opens under --trust FILE" \
+	"$SP" open -i "$T/test.key" --context golden@secretpack --trust "$K/test-sign.pub" -o "$T/g4" "$K/golden-signed.spk"
+is "v2 golden: contents as sealed" "" "$(cmp "$T/g4/bytes" "$K/golden/bytes.bin" 2>&1; cmp "$T/g4/dir/nested" "$K/golden/nested.txt" 2>&1)"
+"$SP" inspect -i "$T/test.key" "$K/golden-signed.spk" >"$T/i6" 2>&1
+grep -q "^signer: *$(cat "$K/test-sign.pub") (signature verified)$" "$T/i6" &&
+	grep -q "^recipient: *$(cat "$K/test.pub") (yours)$" "$T/i6" &&
+	ok "v2 golden: inspect -i shows the committed signer and recipient" || { notok "v2 golden: inspect -i shows the committed signer and recipient"; cat "$T/i6"; }
 refuse "v1 bundle under --trust: refused as unsigned" "not signed \(format version 1\)" \
 	"$SP" open -i "$T/test.key" --context golden@secretpack --trust "$SIGNER" -o "$T/g3" "$K/golden.spk"
 
