@@ -385,7 +385,7 @@ static int fail_trust(const char *verb, const char *path, const struct sp_trust 
 int sp_cli_trust_check(const char *verb, const char *path, const struct sp_trust *t,
     sp_source **src, sp_opener **o)
 {
-	int err, rc = EXIT_FAIL;
+	int err, rc;
 
 	if (t == NULL || t->n == 0)
 		return EXIT_OK;
@@ -393,8 +393,8 @@ int sp_cli_trust_check(const char *verb, const char *path, const struct sp_trust
 		rc = fail_trust(verb, path, t, *o, err);
 		goto out;
 	}
-	/* Read twice when possible: the first pass checks the signature and decrypts nothing. */
-	/* a pipe: the signature is checked as the bytes stream, before anything is kept */
+	/* Read twice when possible: the first pass checks the signature and decrypts nothing. A pipe
+	 * is read once: the signature is checked as the bytes stream, before anything is kept. */
 	if (!sp_source_rereadable(*src))
 		return EXIT_OK;
 	err = sp_open_verify(*o);
