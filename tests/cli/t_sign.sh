@@ -126,6 +126,27 @@ check "SECRETPACK_TRUST: comma-separated keys and files" \
 	env SECRETPACK_TRUST="$OTHER,$T/trust.txt" "$SP" cat -i "$T/me" "$T/signed.spk" db_password
 check "open without --trust: unsigned still opens" "$SP" open -i "$T/me" -o "$T/o5" "$T/unsigned.spk"
 
+# ---- the format vectors through the CLI: the header names the RFC 8032 test 1 key ----
+vec() { # vec NAME OUT: the bundle bytes of tests/vectors/NAME.vec (the hex after the first blank line).
+	hex=$(sed '1,/^[[:space:]]*$/d' "$SP_TESTS/vectors/$1.vec" | tr -d ' \t\r\n' |
+		awk '{ h = "0123456789abcdef"; s = tolower($0)
+			for (i = 1; i < length(s); i += 2)
+				printf "\\%03o", (index(h, substr(s, i, 1)) - 1) * 16 + index(h, substr(s, i + 1, 1)) - 1 }')
+	# shellcheck disable=SC2059
+	printf "$hex" >"$2"
+}
+RFC8032=spksig125njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkenkwni3bu
+cp "$SP_TESTS/cli/keys/vector.key" "$T/vector.key"; chmod 600 "$T/vector.key"
+vec v2-ok-signed "$T/v-ok.spk"
+vec v2-forged-signer "$T/v-forged.spk"
+"$SP" inspect "$T/v-ok.spk" | grep -q "^signer: *$RFC8032 (signature verified)$" &&
+	ok "vector v2-ok-signed: inspect names the RFC 8032 key as spksig1" || notok "vector v2-ok-signed: inspect names the RFC 8032 key as spksig1"
+is "vector v2-ok-signed opens under --trust" "correct horse battery" \
+	"$("$SP" cat -i "$T/vector.key" --trust "$RFC8032" "$T/v-ok.spk" db/password 2>&1)"
+refuse "vector v2-forged-signer (header names the trusted key, another key signed): refused" \
+	"signature does not verify" "$SP" cat -i "$T/vector.key" --trust "$RFC8032" "$T/v-forged.spk" db/password
+is "vector v2-forged-signer: nothing printed" "" "$(cat "$T/.out")"
+
 # ---- version 1 bundles still open ----
 cp "$K/test.key" "$T/test.key"; chmod 600 "$T/test.key"
 is "v1 golden bundle opens" "0" "$(rc "$SP" open -i "$T/test.key" --context golden@secretpack -o "$T/g1" "$K/golden.spk")"
