@@ -199,6 +199,11 @@ rbad "signature stripped" "signature does not verify: the bundle was modified af
 	"$T/stripped.spk" SECRETPACK_TRUST="$SIGNER"
 rbad "signature moved" "signature does not verify" "$T/moved.spk" SECRETPACK_TRUST="$SIGNER"
 rbad "byte appended" "signature does not verify" "$T/appended.spk" SECRETPACK_TRUST="$SIGNER"
+# Several bundles: each must be signed by a listed key; one unsigned one refuses the whole run.
+rm -f "$C/m/ran"
+refuse "run --trust, two bundles, the second unsigned: refused" "$T/unsigned.spk: not signed" \
+	ns 'tmpfs "$C/s"; "$SP" run --trust "$SIGNER" --bundle "$T/signed.spk" --bundle "$T/unsigned.spk" --dir "$C/s" --user app -- /bin/sh "$C/ok.sh"; rc=$?; ls -A "$C/s" >"$C/after"; exit $rc'
+is "run --trust, two bundles, the second unsigned: app not started, DIR empty" "0|" "$(ran)|$(cat "$C/after" 2>/dev/null)"
 mkfifo "$T/pipe.spk"
 sweep_pipe() { # the same refusals when the bundle can be read only once
 	( cat "$1" >"$T/pipe.spk" 2>/dev/null & ) ; rbad "$2 (through a FIFO)" "$3" "$T/pipe.spk" SECRETPACK_TRUST="$SIGNER"
