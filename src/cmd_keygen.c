@@ -123,7 +123,7 @@ done:
 static const char pubkey_usage[] =
 	"usage: secretpack pubkey FILE\n"
 	"  Prints the recipient (public key) of each identity in FILE ('-' for stdin), or the\n"
-	"  signer key (spksig1...) of a signing key from keygen --sign.\n";
+	"  signer key (spksig1...) of a signing key from keygen --sign (given as a file, not '-').\n";
 
 /* 1 if the first key line of the file at path is a signing key (a peek; nothing is decoded). */
 static int is_sign_file(const char *path)
