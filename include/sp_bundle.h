@@ -9,11 +9,19 @@
 
 #define SP_MAGIC "SPKB\r\n\x1a\n" /* 8 bytes */
 #define SP_MAGIC_BYTES 8
-#define SP_VERSION 1
+#define SP_VERSION 2      /* the version writers write; readers also read SP_VERSION_V1 */
+#define SP_VERSION_V1 1
 #define SP_SUITE_V1 1   /* X25519 box_seal, Argon2id+XSalsa20-Poly1305, HMAC-SHA-512-256, secretstream XChaCha20-Poly1305 */
 
 #define SP_STANZA_X25519 1
 #define SP_STANZA_ARGON2ID 2
+
+#define SP_SIGNER_NONE 0     /* v2 header signer type: unsigned */
+#define SP_SIGNER_ED25519 1  /* v2 header signer type: Ed25519ph signature trailer */
+#define SP_SIGNER_BYTES 32   /* Ed25519 public key */
+#define SP_SIGN_SECRET_BYTES 64 /* libsodium Ed25519 secret key (seed || public key) */
+#define SP_SIGNATURE_BYTES 64
+#define SP_SIGN_DOMAIN "secretpack v2 signature" /* signed with its NUL: 24 bytes */
 
 /* Limits, all checked when reading before any allocation. The header and index limits sit above
  * the largest valid version 1 header (1545 bytes) and index (408580 bytes), with room for the
@@ -41,6 +49,8 @@ typedef struct {
 	unsigned n_x25519;
 	unsigned n_passphrase;
 	sp_kdf_params kdf;  /* of the passphrase stanza, when n_passphrase == 1 */
+	int is_signed;      /* v2 only: the header names a signer */
+	unsigned char signer[SP_SIGNER_BYTES]; /* Ed25519 public key when is_signed */
 } sp_bundle_info;
 
 typedef struct {
@@ -77,6 +87,7 @@ typedef struct {
 	sp_kdf_params kdf;                  /* for the passphrase stanza */
 	const sp_entry *entries;
 	size_t n_entries;
+	const unsigned char *sign_sk;       /* NULL, or the SP_SIGN_SECRET_BYTES signing key */
 } sp_seal_params;
 
 typedef struct sp_sealer sp_sealer;
@@ -87,6 +98,8 @@ typedef struct sp_sealer sp_sealer;
  * points to stay owned by the caller and may be freed on return. The sealer holds its secrets in
  * sodium_malloc memory. */
 int sp_seal_begin(sp_sealer **out, const sp_seal_params *p, sp_write_fn w, void *wctx);
+/* Writes version 2: with p->sign_sk the header names the signer and sp_seal_finish appends the
+ * signature over every byte written before it. The index lists the recipients. */
 /* Contents of the entries, concatenated in entry order, in pieces of any size. */
 int sp_seal_write(sp_sealer *s, const unsigned char *buf, size_t len);
 /* Fails (SP_ERR_ARG) unless exactly the declared sizes were written; writes the final message. */
@@ -104,6 +117,15 @@ typedef struct sp_opener sp_opener;
 int sp_open_begin(sp_opener **out, sp_read_fn r, void *rctx);
 /* Header fields; not authenticated until sp_open_unlock succeeds. */
 void sp_open_info(const sp_opener *o, sp_bundle_info *info);
+/* Right after sp_open_begin, before unlocking: the bundle must name one of the n signers
+ * (Ed25519 public keys) in its header. SP_ERR_UNSIGNED (no signer: an unsigned v2 bundle or any
+ * v1 bundle), SP_ERR_UNTRUSTED (another signer). The signature itself is checked at the end of
+ * sp_open_payload (always, when the header names a signer), or by sp_open_verify. */
+int sp_open_trust(const sp_opener *o, const unsigned char (*signers)[SP_SIGNER_BYTES], size_t n);
+/* Right after sp_open_begin, instead of unlocking: reads the rest of the input without
+ * decrypting anything and verifies the signature over it. SP_ERR_UNSIGNED, SP_ERR_TRUNCATED,
+ * SP_ERR_SIGNATURE, or the reader's error. Afterwards only sp_open_info and sp_open_free. */
+int sp_open_verify(sp_opener *o);
 /* Recovers the file key from any X25519 stanza with any of the n_sk secret keys, else from the
  * passphrase stanza if pass != NULL; then verifies the header MAC. Errors: SP_ERR_WRONG_KEY,
  * SP_ERR_WRONG_PASS, SP_ERR_NO_PASS_STANZA (only when n_sk == 0), SP_ERR_HEADER_MAC (final),
@@ -114,16 +136,25 @@ int sp_open_unlock(sp_opener *o, const unsigned char (*sk)[32], size_t n_sk, con
 /* After unlock. Context must equal the bundle's exactly (NULL = ""): SP_ERR_CONTEXT.
  * Expiry set and now >= expires: SP_ERR_EXPIRED. */
 int sp_open_check(const sp_opener *o, const char *context, uint64_t now);
+/* After unlock: SP_ERR_NOT_BEFORE when the bundle was created before not_before (unix seconds;
+ * 0 sets no floor). created is authenticated by the MAC, and signed when the bundle is. */
+int sp_open_check_created(const sp_opener *o, uint64_t not_before);
 /* After unlock: decrypts and validates the index (SP_ERR_TRUNCATED, SP_ERR_TAMPERED,
  * SP_ERR_PAYLOAD, SP_ERR_LIMIT, SP_ERR_NAME, SP_ERR_DUPLICATE, SP_ERR_META). *entries stays owned
  * by o. Does not check context or expiry: call sp_open_check first. */
 int sp_open_index(sp_opener *o, const sp_entry **entries, size_t *n);
+/* After index, version 2: the recipients the bundle was sealed to, as its index lists them (n is
+ * 0 for version 1), whether it has a passphrase recipient, and which key opened it (*mine: index
+ * into *pks, or -1 when a passphrase or no listed key did). *pks stays owned by o. */
+int sp_open_recipients(const sp_opener *o, const unsigned char (**pks)[32], size_t *n,
+    int *passphrase, int *mine);
 /* After index: for each entry in order, sink(ctx, idx, buf, len) zero or more times with len > 0,
  * then sink(ctx, idx, NULL, 0) once. Returns SP_OK only when the final message authenticated and
  * the input ended right after it; sink output is untrusted until then. buf is wiped after the call. */
 typedef int (*sp_sink_fn)(void *ctx, size_t idx, const unsigned char *buf, size_t len);
 /* Errors: SP_ERR_TRUNCATED, SP_ERR_TAMPERED, SP_ERR_PAYLOAD (authenticated message with the
- * wrong tag), SP_ERR_TRAILING, or the sink's own error, which stops the reading. */
+ * wrong tag), SP_ERR_TRAILING, SP_ERR_SIGNATURE (a signed bundle whose signature does not verify
+ * over every byte read), or the sink's own error, which stops the reading. */
 int sp_open_payload(sp_opener *o, sp_sink_fn sink, void *ctx);
 /* Wipes and frees; NULL is fine. */
 void sp_open_free(sp_opener *o);

@@ -40,6 +40,10 @@ void sp_mac(unsigned char out[SP_MAC_BYTES], const unsigned char *m, size_t len,
 /* Constant-time check of mac over m: SP_OK or SP_ERR_HEADER_MAC. */
 int sp_mac_verify(const unsigned char mac[SP_MAC_BYTES], const unsigned char *m, size_t len,
     const unsigned char key[SP_KEY_BYTES]);
+/* Ed25519 signing keys (crypto_sign): the 32-byte seed is what a signing identity stores; sk is
+ * libsodium's 64-byte form (seed || public key). seed and sk: caller-owned secrets, caller wipes. */
+int sp_sign_keygen(unsigned char pk[32], unsigned char seed[32]);
+int sp_sign_from_seed(unsigned char pk[32], unsigned char sk[64], const unsigned char seed[32]);
 /* First 4 bytes of BLAKE2b-256(label || data): the typo checksum of text keys. */
 void sp_checksum4(unsigned char out[4], const char *label, const unsigned char *data, size_t len);
 

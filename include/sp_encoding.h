@@ -8,6 +8,9 @@
 #define SP_RECIPIENT_PREFIX "spkpub1"
 #define SP_IDENTITY_PREFIX "SPKSEC1"
 #define SP_IDENTITY_ENC_PREFIX "SPKENC1"
+#define SP_SIGNER_PREFIX "spksig1"            /* Ed25519 public key (format version 2) */
+#define SP_SIGN_IDENTITY_PREFIX "SPKSIGSEC1"  /* Ed25519 seed */
+#define SP_SIGN_IDENTITY_ENC_PREFIX "SPKSIGENC1" /* passphrase-protected seed */
 #define SP_KEY_TEXT_MAX 256 /* buffer size that holds any key line plus NUL */
 
 #define SP_ARMOR_BEGIN "-----BEGIN SECRETPACK BUNDLE-----"
@@ -26,7 +29,14 @@ int sp_recipient_decode(unsigned char pk[32], const char *text, size_t len);
 int sp_identity_encode(char *out, size_t cap, const unsigned char sk[32]);   /* caller wipes out */
 int sp_identity_decode(unsigned char sk[32], const char *text, size_t len); /* caller wipes sk */
 
-/* The general form behind the three key strings: prefix + base32(data || checksum4(label, data)).
+/* Signing keys. A signing key given where an X25519 key is expected, or the reverse, is
+ * SP_ERR_KEY_KIND (here and in the four functions above). */
+int sp_signer_encode(char *out, size_t cap, const unsigned char pk[32]);
+int sp_signer_decode(unsigned char pk[32], const char *text, size_t len);
+int sp_sign_identity_encode(char *out, size_t cap, const unsigned char seed[32]);   /* caller wipes out */
+int sp_sign_identity_decode(unsigned char seed[32], const char *text, size_t len); /* caller wipes seed */
+
+/* The general form behind the key strings: prefix + base32(data || checksum4(label, data)).
  * data is at most 124 bytes. Encode: out gets a NUL-terminated line. Decode: data receives
  * exactly len bytes; same errors as above. Both wipe their intermediate buffers; the caller
  * owns and wipes out/data. */

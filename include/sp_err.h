@@ -42,6 +42,12 @@ typedef enum {
 	SP_ERR_PRIV,         /* privilege drop failed or could not be verified */
 	SP_ERR_MANIFEST,     /* manifest syntax or content error */
 	SP_ERR_CRYPTO,       /* unexpected libsodium/libargon2 failure */
+	/* signatures (format version 2) */
+	SP_ERR_UNSIGNED,     /* a signature is required and the bundle has none */
+	SP_ERR_UNTRUSTED,    /* signed by a key the opener does not trust */
+	SP_ERR_SIGNATURE,    /* the signature does not verify: modified after signing */
+	SP_ERR_KEY_KIND,     /* a signing key where an X25519 key is expected, or the reverse */
+	SP_ERR_NOT_BEFORE,   /* created before the opener's not-before time */
 	SP_ERR_COUNT_
 } sp_err;
 

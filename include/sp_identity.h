@@ -35,4 +35,16 @@ int sp_identity_decrypt(unsigned char sk[32], const char *line, size_t len, cons
 int sp_recipients_parse(unsigned char (**pks)[32], size_t *n, const char *text, size_t len,
     size_t *bad_line);
 
+/* Signing identities (format version 2). One SPKSIGENC1 line for the Ed25519 seed under pass. */
+int sp_sign_identity_encrypt(char *out, size_t cap, const unsigned char seed[32], const char *pass,
+    size_t pass_len, const sp_kdf_params *p);
+/* A signing identity file's text: exactly one SPKSIGSEC1 or SPKSIGENC1 line (else
+ * SP_ERR_ENCODING; an X25519 identity is SP_ERR_KEY_KIND). sk receives libsodium's 64-byte
+ * secret key and pk the signer key; the caller wipes sk. */
+int sp_sign_identity_parse(unsigned char sk[64], unsigned char pk[32], const char *text,
+    size_t len, sp_pass_fn pass, void *pass_ctx, size_t *bad_line);
+/* Like sp_recipients_parse, for spksig1 signer keys (a trust list). */
+int sp_signers_parse(unsigned char (**pks)[32], size_t *n, const char *text, size_t len,
+    size_t *bad_line);
+
 #endif

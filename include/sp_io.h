@@ -25,6 +25,10 @@ typedef struct sp_source sp_source;
 int sp_source_open(sp_source **out, const char *path); /* "-" = stdin */
 int sp_source_read(void *src, unsigned char *buf, size_t len, size_t *got); /* an sp_read_fn */
 void sp_source_close(sp_source *s);
+/* Back to the first byte, for a second pass: armored input, or a regular file. Else SP_ERR_ARG
+ * (a pipe can be read once only). */
+int sp_source_rewind(sp_source *s);
+int sp_source_rereadable(const sp_source *s); /* 1 if sp_source_rewind can succeed */
 
 /* Output created as a temporary file in the destination's folder and renamed into place by
  * commit; abort (or free without commit) unlinks it. no_clobber: refuse an existing path

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "sp_bundle.h"
+#include "sp_encoding.h"
 #include "sp_err.h"
 #include "sp_identity.h"
 #include "sp_io.h"
@@ -99,6 +100,9 @@ int sp_cli_identities(const char *verb, const char *path, sp_identities *ids)
 	err = sp_io_load_identities(ids, path, &bad);
 	if (err == SP_OK)
 		return EXIT_OK;
+	if (err == SP_ERR_KEY_KIND)
+		return sp_fail("%s: %s: line %zu: this is a signing key, not an identity: give it to "
+		    "seal --sign, and -i an identity from secretpack keygen", verb, shown, bad);
 	if (err == SP_ERR_ARG)
 		return sp_fail_pass(verb, err);
 	if (err == SP_ERR_WRONG_PASS)
@@ -144,7 +148,7 @@ int sp_fail_bundle(const char *verb, const char *path, int err, const sp_opener 
 	if (err == SP_ERR_VERSION && o != NULL) {
 		sp_open_info(o, &info);
 		return sp_fail("%s: %s: bundle format version %u is not supported by this secretpack "
-		    "(it reads version %d): upgrade secretpack", verb, path, info.version, SP_VERSION);
+		    "(it reads versions 1 to %d): upgrade secretpack", verb, path, info.version, SP_VERSION);
 	}
 	return sp_fail("%s: %s: %s", verb, path, sp_err_str(err));
 }
@@ -187,6 +191,8 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 
 	sp_no_dumps();
 	if ((rc = sp_cli_begin(req->verb, req->bundle, src, o)) != EXIT_OK)
+		return rc;
+	if ((rc = sp_cli_trust_check(req->verb, req->bundle, &req->trust, src, o)) != EXIT_OK)
 		return rc;
 	rc = EXIT_FAIL;
 	sp_open_info(*o, &info);
@@ -269,6 +275,7 @@ static int parse_read_opts(const char *verb, const char *usage, int argc, char *
 		{ "identity", required_argument, 0, 'i' }, { "passphrase", no_argument, 0, 'p' },
 		{ "context", required_argument, 0, 'c' }, { "output", required_argument, 0, 'o' },
 		{ "json", no_argument, 0, 'j' }, { "force", no_argument, 0, 'f' },
+		{ "trust", required_argument, 0, 't' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
@@ -278,6 +285,10 @@ static int parse_read_opts(const char *verb, const char *usage, int argc, char *
 		switch (c) {
 		case 'i': req->identity = optarg; break;
 		case 'p': req->passphrase = 1; break;
+		case 't':
+			if (sp_cli_trust_add(verb, "--trust", optarg, &req->trust) != EXIT_OK)
+				return EXIT_FAIL;
+			break;
 		case 'c': req->context = optarg; break;
 		case 'o':
 			if (outdir == NULL)
@@ -305,6 +316,168 @@ static int parse_read_opts(const char *verb, const char *usage, int argc, char *
 int sp_cli_read_opts(const char *verb, const char *usage, int argc, char **argv,
     struct sp_unlock_req *req, const char **outdir, int *json, int *force)
 {
-	return parse_read_opts(verb, usage, argc, argv, req, outdir, json, force);
+	int rc = parse_read_opts(verb, usage, argc, argv, req, outdir, json, force);
+
+	if (rc == EXIT_OK)
+		rc = sp_cli_trust_env(verb, &req->trust);
+	return rc;
+}
+
+/* ---- signatures ---- */
+
+static int add_signer(const char *verb, const char *from, struct sp_trust *t,
+    const unsigned char pk[32])
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (memcmp(t->pk[i], pk, 32) == 0)
+			return EXIT_OK;
+	if (t->n == SP_TRUST_MAX)
+		return sp_fail("%s: %s: more than %d signer keys", verb, from, SP_TRUST_MAX);
+	memcpy(t->pk[t->n++], pk, 32);
+	t->from = t->from != NULL ? t->from : from;
+	return EXIT_OK;
+}
+
+int sp_cli_trust_add(const char *verb, const char *from, const char *arg, struct sp_trust *t)
+{
+	unsigned char pk[32], *text = NULL, (*pks)[32] = NULL;
+	size_t len = 0, n = 0, bad = 0;
+	int err, rc = EXIT_OK;
+
+	if (*arg == '\0')
+		return sp_fail("%s: %s '': give a signer key (spksig1...) or a file of them", verb, from);
+	if (sp_prefix_match(arg, strlen(arg), SP_SIGNER_PREFIX)) {
+		if ((err = sp_signer_decode(pk, arg, strlen(arg))) != SP_OK)
+			return sp_fail("%s: %s %s: %s", verb, from, arg, sp_err_str(err));
+		return add_signer(verb, from, t, pk);
+	}
+	if (sp_prefix_match(arg, strlen(arg), SP_RECIPIENT_PREFIX) ||
+	    sp_prefix_match(arg, strlen(arg), SP_IDENTITY_PREFIX))
+		return sp_fail("%s: %s: %.16s... is an encryption key, not a signer key: trust the "
+		    "spksig1... key that secretpack keygen --sign printed", verb, from, arg);
+	if ((err = sp_io_read_file(arg, 1u << 20, 0, 0, &text, &len)) != SP_OK)
+		return err == SP_ERR_NOT_FOUND
+			? sp_fail("%s: %s %s: neither a signer key (spksig1...) nor a file", verb, from, arg)
+			: sp_fail_path(verb, arg, err);
+	err = sp_signers_parse(&pks, &n, (const char *)text, len, &bad);
+	free(text);
+	if (err == SP_ERR_KEY_KIND)
+		rc = sp_fail("%s: %s: line %zu: an encryption key, not a signer key: list spksig1... "
+		    "keys", verb, arg, bad);
+	else if (err != SP_OK && bad > 0)
+		rc = sp_fail("%s: %s: line %zu: %s", verb, arg, bad, sp_err_str(err));
+	else if (err != SP_OK)
+		rc = sp_fail("%s: %s: no signer keys: list spksig1... keys, one per line", verb, arg);
+	for (size_t i = 0; rc == EXIT_OK && i < n; i++)
+		rc = add_signer(verb, from, t, pks[i]);
+	free(pks);
+	return rc;
+}
+
+int sp_cli_trust_env(const char *verb, struct sp_trust *t)
+{
+	const char *v = getenv("SECRETPACK_TRUST");
+	char *copy, *p, *next;
+	int rc = EXIT_OK;
+
+	if (t->n > 0 || v == NULL || *v == '\0')
+		return EXIT_OK;
+	if ((copy = strdup(v)) == NULL)
+		return sp_fail_err(verb, SP_ERR_NOMEM);
+	for (p = copy; p != NULL && rc == EXIT_OK; p = next) {
+		if ((next = strchr(p, ',')) != NULL)
+			*next++ = '\0';
+		rc = sp_cli_trust_add(verb, "SECRETPACK_TRUST", p, t);
+	}
+	free(copy);
+	return rc;
+}
+
+static int fail_trust(const char *verb, const char *path, const struct sp_trust *t,
+    const sp_opener *o, int err)
+{
+	char key[SP_KEY_TEXT_MAX], want[SP_KEY_TEXT_MAX + 32];
+	sp_bundle_info info;
+
+	sp_open_info(o, &info);
+	if (t->n == 1)
+		(void)sp_signer_encode(want, sizeof want, t->pk[0]);
+	else
+		(void)snprintf(want, sizeof want, "one of the %zu keys it lists", t->n);
+	if (err == SP_ERR_UNSIGNED)
+		return sp_fail("%s: %s: not signed%s, and %s requires a signature from %s: sign it with "
+		    "seal --sign, or remove %s", verb, path, info.version == SP_VERSION_V1 ?
+		    " (format version 1)" : "", t->from, want, t->from);
+	(void)sp_signer_encode(key, sizeof key, info.signer);
+	return sp_fail("%s: %s: signed by %s, which %s does not list: add it, or re-seal with a "
+	    "trusted key", verb, path, key, t->from);
+}
+
+int sp_cli_trust_check(const char *verb, const char *path, const struct sp_trust *t,
+    sp_source **src, sp_opener **o)
+{
+	int err, rc;
+
+	if (t == NULL || t->n == 0)
+		return EXIT_OK;
+	if ((err = sp_open_trust(*o, (const unsigned char (*)[32])t->pk, t->n)) != SP_OK) {
+		rc = fail_trust(verb, path, t, *o, err);
+		goto out;
+	}
+	/* Read twice when possible: the first pass checks the signature and decrypts nothing. A pipe
+	 * is read once: the signature is checked as the bytes stream, before anything is kept. */
+	if (!sp_source_rereadable(*src))
+		return EXIT_OK;
+	err = sp_open_verify(*o);
+	sp_open_free(*o);
+	*o = NULL;
+	if (err != SP_OK) {
+		rc = sp_fail_bundle(verb, path, err, NULL);
+		goto out;
+	}
+	if ((err = sp_source_rewind(*src)) != SP_OK) {
+		rc = sp_fail_path(verb, path, err);
+		goto out;
+	}
+	if ((err = sp_open_begin(o, sp_source_read, *src)) != SP_OK) {
+		rc = sp_fail_bundle(verb, path, err, *o);
+		goto out;
+	}
+	if ((err = sp_open_trust(*o, (const unsigned char (*)[32])t->pk, t->n)) != SP_OK) {
+		rc = fail_trust(verb, path, t, *o, err);
+		goto out;
+	}
+	return EXIT_OK;
+out:
+	sp_open_free(*o);
+	sp_source_close(*src);
+	*o = NULL;
+	*src = NULL;
+	return rc;
+}
+
+int sp_cli_sign_key(const char *verb, const char *path, unsigned char sk[64], unsigned char pk[32])
+{
+	unsigned char *text = NULL;
+	size_t len = 0, bad = 0;
+	int err;
+
+	if ((err = sp_io_read_file(path, 1u << 16, 1, 1, &text, &len)) != SP_OK)
+		return sp_fail_path(verb, path, err);
+	err = sp_sign_identity_parse(sk, pk, (const char *)text, len, sp_io_identity_pass, NULL, &bad);
+	sp_io_free(text, len, 1);
+	if (err == SP_OK)
+		return EXIT_OK;
+	if (err == SP_ERR_KEY_KIND)
+		return sp_fail("%s: %s: an identity (encryption key), not a signing key: make one with "
+		    "secretpack keygen --sign", verb, path);
+	if (err == SP_ERR_ENCODING && bad == 0)
+		return sp_fail("%s: %s: expected one signing key (SPKSIGSEC1... or SPKSIGENC1...) from "
+		    "secretpack keygen --sign", verb, path);
+	if (err == SP_ERR_WRONG_PASS)
+		return sp_fail("%s: %s: wrong passphrase for the signing key", verb, path);
+	if (err == SP_ERR_ARG || (err != SP_ERR_ENCODING && err != SP_ERR_CHECKSUM && bad == 0))
+		return sp_fail_pass(verb, err);
+	return sp_fail("%s: %s: line %zu: %s", verb, path, bad, sp_err_str(err));
 }
 

@@ -28,6 +28,29 @@ void sp_no_dumps(void);
 /* Current time in unix seconds. */
 unsigned long long sp_now(void);
 
+struct sp_source;
+struct sp_opener;
+/* Signers a bundle must be signed by (--trust, SECRETPACK_TRUST). */
+#define SP_TRUST_MAX 64
+struct sp_trust {
+	unsigned char pk[SP_TRUST_MAX][32];
+	size_t n;
+	const char *from; /* "--trust" or "SECRETPACK_TRUST", for messages */
+};
+/* Adds a signer key (spksig1...) or the keys of a file of them (one per line, '#' comments).
+ * Prints the one error line; EXIT_OK or EXIT_FAIL. */
+int sp_cli_trust_add(const char *verb, const char *from, const char *arg, struct sp_trust *t);
+/* When t->n is 0: SECRETPACK_TRUST, comma-separated keys or files. EXIT_OK or EXIT_FAIL. */
+int sp_cli_trust_env(const char *verb, struct sp_trust *t);
+/* With t->n > 0: the bundle's header must name a listed signer (one line naming the fix if not);
+ * then, when the source can be read twice, the whole signature is verified before anything is
+ * decrypted, and the bundle is opened again from its first byte. *o is replaced; on failure both
+ * are freed and NULL. */
+int sp_cli_trust_check(const char *verb, const char *path, const struct sp_trust *t,
+    struct sp_source **src, struct sp_opener **o);
+/* The signing identity in path (kept 0600 like identities). sk: caller wipes. */
+int sp_cli_sign_key(const char *verb, const char *path, unsigned char sk[64], unsigned char pk[32]);
+
 /* The unlock sequence shared by inspect, open and cat. */
 struct sp_unlock_req {
 	const char *verb;
@@ -36,6 +59,7 @@ struct sp_unlock_req {
 	const char *context;  /* --context, NULL = none */
 	int passphrase;       /* -p given */
 	int check;            /* enforce context and expiry */
+	struct sp_trust trust; /* --trust (or SECRETPACK_TRUST), checked before unlocking */
 };
 struct sp_source;
 struct sp_opener;

@@ -13,14 +13,26 @@
 #include "sp_io.h"
 
 static const char inspect_usage[] =
-	"usage: secretpack inspect [-i IDENTITY] [-p] [--json] BUNDLE\n"
-	"  Without a key: version, created, expires, context and recipients of BUNDLE.\n"
+	"usage: secretpack inspect [-i IDENTITY] [-p] [-c CTX] [--trust SIGNER]... [--json] BUNDLE\n"
+	"  Without a key: version, created, expires, context, recipient counts and the signer of\n"
+	"  BUNDLE (a signature is verified over the whole bundle).\n"
 	"  With -i (or SECRETPACK_KEY/SECRETPACK_KEY_FILE) or -p: also each entry's name, size, mode,\n"
-	"  owner and env variable, once the whole bundle authenticated. Never the contents.\n"
+	"  owner and env variable, and the recipients' keys, once the whole bundle authenticated.\n"
+	"  Never the contents. --trust (or SECRETPACK_TRUST): refuse unless signed by SIGNER (a\n"
+	"  spksig1... key or a file of them).\n"
 	"  -c, --context CTX  the context to check against (default none)\n"
 	"  Entries are listed even when the context check (against -c) or the expiry check fails:\n"
 	"  inspect only looks. A failed check is shown on the 'checks:' line (JSON: \"checks\") and\n"
 	"  open, cat and run would refuse the bundle.\n";
+
+/* What inspect learned beyond the header. */
+struct seen {
+	int verified;      /* the signature verified over the whole bundle */
+	int trusted;       /* and its signer is in the trust list */
+	const unsigned char (*rcpt)[32];
+	size_t n_rcpt;
+	int rcpt_pass, mine;
+};
 
 static int discard(void *ctx, size_t idx, const unsigned char *buf, size_t len)
 {
@@ -77,9 +89,9 @@ static void show_checks(const sp_bundle_info *in, const struct checks *c, int js
 }
 
 static void show(const char *path, const sp_bundle_info *in, const sp_entry *e, size_t n, int keyed,
-    int json, const struct checks *chk)
+    int json, const struct seen *sn, const struct checks *chk)
 {
-	char created[32], expires[32];
+	char created[32], expires[32], key[SP_KEY_TEXT_MAX];
 	int expired = in->expires != 0 && sp_now() >= in->expires;
 
 	(void)sp_time_format(created, sizeof created, in->created);
@@ -101,6 +113,29 @@ static void show(const char *path, const sp_bundle_info *in, const sp_entry *e, 
 		if (in->n_passphrase)
 			printf(",\"kdf\":{\"algorithm\":\"argon2id\",\"t_cost\":%u,\"m_cost_kib\":%u,"
 			       "\"parallelism\":%u}", in->kdf.t_cost, in->kdf.m_cost_kib, in->kdf.parallelism);
+		printf(",\"signer\":");
+		if (in->is_signed) {
+			(void)sp_signer_encode(key, sizeof key, in->signer);
+			printf("\"%s\",\"signature\":\"%s\",\"trusted\":%s", key,
+			    sn->verified ? "verified" : "not verified", sn->trusted ? "true" : "false");
+		} else {
+			printf("null");
+		}
+		if (keyed && in->version != SP_VERSION_V1) {
+			printf(",\"recipient_keys\":[");
+			for (size_t i = 0; i < sn->n_rcpt; i++) {
+				(void)sp_recipient_encode(key, sizeof key, sn->rcpt[i]);
+				printf("%s\"%s\"", i ? "," : "", key);
+			}
+			printf("],\"passphrase_recipient\":%s,\"opened_with\":",
+			    sn->rcpt_pass ? "true" : "false");
+			if (sn->mine >= 0) {
+				(void)sp_recipient_encode(key, sizeof key, sn->rcpt[sn->mine]);
+				printf("\"%s\"", key);
+			} else {
+				printf("\"passphrase\"");
+			}
+		}
 		if (keyed) {
 			show_checks(in, chk, 1);
 			printf(",\"entries\":[");
@@ -135,9 +170,23 @@ static void show(const char *path, const sp_bundle_info *in, const sp_entry *e, 
 		printf(" (argon2id t=%u m=%u KiB p=%u)", in->kdf.t_cost, in->kdf.m_cost_kib,
 		    in->kdf.parallelism);
 	putchar('\n');
+	if (in->is_signed) {
+		(void)sp_signer_encode(key, sizeof key, in->signer);
+		printf("signer:     %s (%s%s)\n", key, sn->verified ? "signature verified" :
+		    "signature not verified", sn->trusted ? ", trusted" : "");
+	} else {
+		printf("signer:     none (unsigned%s)\n", in->version == SP_VERSION_V1 ?
+		    ": format version 1" : "");
+	}
 	if (!keyed)
 		return;
 	show_checks(in, chk, 0);
+	for (size_t i = 0; i < sn->n_rcpt; i++) {
+		(void)sp_recipient_encode(key, sizeof key, sn->rcpt[i]);
+		printf("recipient:  %s%s\n", key, (int)i == sn->mine ? " (yours)" : "");
+	}
+	if (sn->rcpt_pass)
+		printf("recipient:  passphrase%s\n", sn->mine < 0 ? " (yours)" : "");
 	printf("entries:    %zu\n", n);
 	for (size_t i = 0; i < n; i++)
 		printf("  %04o %10llu  %-32s owner=%s env=%s\n", (unsigned)e[i].mode,
@@ -147,9 +196,10 @@ static void show(const char *path, const sp_bundle_info *in, const sp_entry *e, 
 
 int cmd_inspect(int argc, char **argv)
 {
-	struct sp_unlock_req req = { "inspect", NULL, NULL, NULL, 0, 0 };
+	struct sp_unlock_req req = { .verb = "inspect" };
 	const sp_entry *entries = NULL;
 	sp_bundle_info info;
+	struct seen sn = { 0, 0, NULL, 0, 0, -1 };
 	sp_source *src = NULL;
 	sp_opener *o = NULL;
 	struct checks chk = { 1, 0, "" };
@@ -174,16 +224,30 @@ int cmd_inspect(int argc, char **argv)
 		sp_open_info(o, &info);
 		chk.expired = err == SP_ERR_EXPIRED || (info.expires != 0 && sp_now() >= info.expires);
 		if ((err = sp_open_index(o, &entries, &n)) != SP_OK ||
-		    (err = sp_open_payload(o, discard, NULL)) != SP_OK) {
+		    (err = sp_open_payload(o, discard, NULL)) != SP_OK ||
+		    (err = sp_open_recipients(o, &sn.rcpt, &sn.n_rcpt, &sn.rcpt_pass, &sn.mine)) != SP_OK) {
 			rc = sp_fail_bundle("inspect", req.bundle, err, o);
 			goto out;
 		}
+		sp_open_info(o, &info);
+		sn.verified = info.is_signed; /* sp_open_payload checked it */
 	} else {
 		if ((rc = sp_cli_begin("inspect", req.bundle, &src, &o)) != EXIT_OK)
 			return rc;
+		if ((rc = sp_cli_trust_check("inspect", req.bundle, &req.trust, &src, &o)) != EXIT_OK)
+			return rc;
+		rc = EXIT_FAIL;
+		sp_open_info(o, &info);
+		/* The signature covers the ciphertext: checking it needs no key. */
+		if (info.is_signed && (err = sp_open_verify(o)) != SP_OK) {
+			rc = sp_fail_bundle("inspect", req.bundle, err, o);
+			goto out;
+		}
+		sn.verified = info.is_signed;
 	}
 	sp_open_info(o, &info);
-	show(req.bundle, &info, entries, n, keyed, json, &chk);
+	sn.trusted = sn.verified && req.trust.n > 0;
+	show(req.bundle, &info, entries, n, keyed, json, &sn, &chk);
 	/* cppcheck-suppress redundantAssignment ; EXIT_FAIL above keeps every goto out fail-closed */
 	rc = fflush(stdout) == 0 ? EXIT_OK : sp_fail_path("inspect", "stdout", SP_ERR_IO);
 out:

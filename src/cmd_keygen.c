@@ -15,10 +15,12 @@
 #include "sp_kdf.h"
 
 static const char keygen_usage[] =
-	"usage: secretpack keygen [-o FILE] [--passphrase]\n"
+	"usage: secretpack keygen [--sign] [-o FILE] [--passphrase]\n"
 	"  Makes a new X25519 identity. With -o, writes it to FILE (mode 0600, never overwrites)\n"
 	"  and prints the recipient (public key) as the last line; without -o, writes the identity\n"
-	"  to stdout. --passphrase encrypts the identity with a passphrase (Argon2id).\n";
+	"  to stdout. --passphrase encrypts the identity with a passphrase (Argon2id).\n"
+	"  --sign makes an Ed25519 signing key instead (for seal --sign); the last line printed is\n"
+	"  its signer key (spksig1...), for run --trust.\n";
 
 struct keytext {
 	char recipient[SP_KEY_TEXT_MAX];
@@ -27,7 +29,7 @@ struct keytext {
 	char file[3 * SP_KEY_TEXT_MAX];
 };
 
-static int make_identity(struct keytext *kt, int protect)
+static int make_identity(struct keytext *kt, int protect, int sign)
 {
 	unsigned char pk[32], sk[32];
 	sp_kdf_params kdf;
@@ -35,9 +37,10 @@ static int make_identity(struct keytext *kt, int protect)
 	size_t plen = 0;
 	int err, n;
 
-	if ((err = sp_x25519_keygen(pk, sk)) != SP_OK)
+	if ((err = sign ? sp_sign_keygen(pk, sk) : sp_x25519_keygen(pk, sk)) != SP_OK)
 		goto out;
-	if ((err = sp_recipient_encode(kt->recipient, sizeof kt->recipient, pk)) != SP_OK)
+	if ((err = sign ? sp_signer_encode(kt->recipient, sizeof kt->recipient, pk)
+			: sp_recipient_encode(kt->recipient, sizeof kt->recipient, pk)) != SP_OK)
 		goto out;
 	if (protect) {
 		if ((err = sp_io_passphrase(&pass, &plen, "Passphrase for the new identity: ", 1)) != SP_OK) {
@@ -45,15 +48,17 @@ static int make_identity(struct keytext *kt, int protect)
 			goto out;
 		}
 		sp_kdf_default(&kdf);
-		err = sp_identity_encrypt(kt->identity, sizeof kt->identity, sk, pass, plen, &kdf);
+		err = sign ? sp_sign_identity_encrypt(kt->identity, sizeof kt->identity, sk, pass, plen, &kdf)
+			: sp_identity_encrypt(kt->identity, sizeof kt->identity, sk, pass, plen, &kdf);
 	} else {
-		err = sp_identity_encode(kt->identity, sizeof kt->identity, sk);
+		err = sign ? sp_sign_identity_encode(kt->identity, sizeof kt->identity, sk)
+			: sp_identity_encode(kt->identity, sizeof kt->identity, sk);
 	}
 	if (err != SP_OK)
 		goto out;
 	(void)sp_time_format(kt->created, sizeof kt->created, sp_now());
-	n = snprintf(kt->file, sizeof kt->file, "# created: %s\n# recipient: %s\n%s\n", kt->created,
-	    kt->recipient, kt->identity);
+	n = snprintf(kt->file, sizeof kt->file, "# created: %s\n# %s: %s\n%s\n", kt->created,
+	    sign ? "signer" : "recipient", kt->recipient, kt->identity);
 	err = (n < 0 || (size_t)n >= sizeof kt->file) ? SP_ERR_LIMIT : SP_OK;
 out:
 	sodium_memzero(sk, sizeof sk);
@@ -66,18 +71,19 @@ int cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "passphrase", no_argument, 0, 'p' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "sign", no_argument, 0, 's' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	struct keytext *kt = NULL;
 	sp_outfile *of = NULL;
 	const char *out = NULL;
-	int protect = 0, c, err, rc = EXIT_FAIL;
+	int protect = 0, sign = 0, c, err, rc = EXIT_FAIL;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:o:ph", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'p': protect = 1; break;
+		case 's': sign = 1; break;
 		case 'h': (void)fputs(keygen_usage, stdout); return EXIT_OK;
 		case ':': return sp_usage_error("keygen", "option %s needs a value", argv[optind - 1]);
 		default: return sp_usage_error("keygen", "unknown option %s", argv[optind - 1]);
@@ -92,7 +98,7 @@ int cmd_keygen(int argc, char **argv)
 		rc = sp_fail_path("keygen", out, err);
 		goto done;
 	}
-	if ((err = make_identity(kt, protect)) != SP_OK) {
+	if ((err = make_identity(kt, protect, sign)) != SP_OK) {
 		rc = err < 0 ? sp_fail_pass("keygen", -err) : sp_fail_err("keygen", err);
 		goto done;
 	}
@@ -116,7 +122,50 @@ done:
 
 static const char pubkey_usage[] =
 	"usage: secretpack pubkey FILE\n"
-	"  Prints the recipient (public key) of each identity in FILE ('-' for stdin).\n";
+	"  Prints the recipient (public key) of each identity in FILE ('-' for stdin), or the\n"
+	"  signer key (spksig1...) of a signing key from keygen --sign (given as a file, not '-').\n";
+
+/* 1 if the first key line of the file at path is a signing key (a peek; nothing is decoded). */
+static int is_sign_file(const char *path)
+{
+	unsigned char *text = NULL;
+	size_t len = 0, i = 0;
+	int sign = 0;
+
+	if (strcmp(path, "-") == 0 || sp_io_read_file(path, 1u << 16, 1, 0, &text, &len) != SP_OK)
+		return 0;
+	while (i < len) {
+		size_t end = i;
+
+		while (end < len && text[end] != '\n')
+			end++;
+		while (i < end && (text[i] == ' ' || text[i] == '\t'))
+			i++;
+		if (i < end && text[i] != '#' && text[i] != '\r') {
+			sign = sp_prefix_match((const char *)text + i, end - i, SP_SIGN_IDENTITY_PREFIX) ||
+			    sp_prefix_match((const char *)text + i, end - i, SP_SIGN_IDENTITY_ENC_PREFIX);
+			break;
+		}
+		i = end + 1;
+	}
+	sp_io_free(text, len, 1);
+	return sign;
+}
+
+static int print_signer(const char *path)
+{
+	unsigned char sk[64], pk[32];
+	char line[SP_KEY_TEXT_MAX];
+	int err;
+
+	if (sp_cli_sign_key("pubkey", path, sk, pk) != EXIT_OK)
+		return EXIT_FAIL;
+	sodium_memzero(sk, sizeof sk);
+	if ((err = sp_signer_encode(line, sizeof line, pk)) != SP_OK)
+		return sp_fail_err("pubkey", err);
+	printf("%s\n", line);
+	return fflush(stdout) == 0 ? EXIT_OK : sp_fail_path("pubkey", "stdout", SP_ERR_IO);
+}
 
 int cmd_pubkey(int argc, char **argv)
 {
@@ -132,6 +181,8 @@ int cmd_pubkey(int argc, char **argv)
 	if (argc != 2)
 		return sp_usage_error("pubkey", "expected one identity file");
 	sp_no_dumps();
+	if (is_sign_file(argv[1]))
+		return print_signer(argv[1]);
 	if (sp_cli_identities("pubkey", argv[1], &ids) != EXIT_OK)
 		return EXIT_FAIL;
 	for (size_t i = 0; i < ids.n; i++) {

@@ -117,7 +117,7 @@ static int check_names(const char *dir, int dirfd, const sp_entry *e, size_t n, 
 
 int cmd_open(int argc, char **argv)
 {
-	struct sp_unlock_req req = { "open", NULL, NULL, NULL, 0, 1 };
+	struct sp_unlock_req req = { .verb = "open", .check = 1 };
 	struct open_state st = { NULL, NULL, 0, 0 };
 	const char *dir = NULL;
 	sp_source *src = NULL;
@@ -218,7 +218,7 @@ static int cat_piece(void *ctx, size_t idx, const unsigned char *buf, size_t len
 
 int cmd_cat(int argc, char **argv)
 {
-	struct sp_unlock_req req = { "cat", NULL, NULL, NULL, 0, 1 };
+	struct sp_unlock_req req = { .verb = "cat", .check = 1 };
 	struct cat_state c = { 0, NULL, 0, 0 };
 	const sp_entry *entries = NULL;
 	sp_source *src = NULL;

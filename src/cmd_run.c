@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 
 #include "cli.h"
+#include "sp_encoding.h"
 #include "sp_envpolicy.h"
 #include "sp_err.h"
 #include "run.h"
@@ -16,7 +17,7 @@ static const char run_usage[] =
 	"usage: secretpack run [--bundle PATH]... [--dir DIR] [--user USER[:GROUP]] [--context TEXT]\n"
 	"                      [--init] [--keep-env NAME]... [--allow-disk] [--allow-new-privs]\n"
 	"                      [--unlink-key] [--env-allow PATTERN]... [--env VAR=ENTRY]...\n"
-	"                      -- COMMAND [ARG...]\n"
+	"                      [--trust SIGNER]... [--not-before TIME] -- COMMAND [ARG...]\n"
 	"  Opens the bundles into DIR (a tmpfs), owned by USER, then drops to USER and execs COMMAND.\n"
 	"  All or nothing: on any failure nothing is left in DIR and COMMAND is not started.\n"
 	"  --bundle PATH     bundle to open, repeatable (SECRETPACK_BUNDLE; " DEFAULT_BUNDLE ")\n"
@@ -37,6 +38,10 @@ static const char run_usage[] =
 	"                    last match wins (SECRETPACK_ENV_ALLOW=PAT,PAT...)\n"
 	"  --env VAR=ENTRY   give COMMAND the content of entry ENTRY in variable VAR (weaker than\n"
 	"                    a file: children inherit it)\n"
+	"  --trust SIGNER    refuse a bundle not signed by SIGNER: a spksig1... key or a file of\n"
+	"                    them; repeatable (SECRETPACK_TRUST=KEY-OR-FILE,...)\n"
+	"  --not-before TIME refuse a bundle created before TIME: YYYY-MM-DD (start of day UTC),\n"
+	"                    YYYY-MM-DDTHH:MM:SSZ, or 30d, 12h... ago (SECRETPACK_NOT_BEFORE)\n"
 	"  Key: one of SECRETPACK_KEY (identity text), SECRETPACK_KEY_FILE, SECRETPACK_KEY_FD\n"
 	"  (descriptor, closed before anything else); passphrase bundles: SECRETPACK_PASSPHRASE or\n"
 	"  SECRETPACK_PASSPHRASE_FILE. A key or passphrase file USER could read is refused (keep it\n"
@@ -157,6 +162,31 @@ static int env_map(struct run_opts *o, const char *arg)
 	return EXIT_OK;
 }
 
+/* --not-before: a date means its first second; a duration counts back from now. */
+static int not_before(struct run_opts *o, const char *val)
+{
+	const char *v = NULL;
+	uint64_t t, now = sp_now();
+	int rc;
+
+	if ((rc = flag_or_env("--not-before", val, "SECRETPACK_NOT_BEFORE", NULL, &v)) != EXIT_OK)
+		return rc;
+	if (v == NULL)
+		return EXIT_OK;
+	if (sp_time_parse(&t, v, 0) != SP_OK)
+		return sp_usage_error("run", "--not-before '%s': %s", v, sp_err_str(SP_ERR_TIME));
+	if (strlen(v) >= 5 && v[4] == '-')
+		o->not_before = strlen(v) == 10 ? t - 86399 : t;
+	else if (t < now)
+		o->not_before = now - t;
+	else
+		return sp_usage_error("run", "--not-before '%s': reaches back before 1970", v);
+	if (o->not_before == 0)
+		o->not_before = 1;
+	o->not_before_text = v;
+	return EXIT_OK;
+}
+
 static int init_var(struct run_opts *o)
 {
 	const char *v = NULL;
@@ -177,7 +207,7 @@ static int init_var(struct run_opts *o)
 static int parse_args(struct run_opts *o, int argc, char **argv)
 {
 	enum { O_BUNDLE = 256, O_DIR, O_USER, O_CONTEXT, O_INIT, O_KEEP, O_DISK, O_NNP, O_UNLINK,
-	    O_ALLOW, O_ENV };
+	    O_ALLOW, O_ENV, O_TRUST, O_NOT_BEFORE };
 	static const struct option opts[] = {
 		{ "bundle", required_argument, 0, O_BUNDLE }, { "dir", required_argument, 0, O_DIR },
 		{ "user", required_argument, 0, O_USER }, { "context", required_argument, 0, O_CONTEXT },
@@ -185,9 +215,11 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		{ "allow-disk", no_argument, 0, O_DISK }, { "allow-new-privs", no_argument, 0, O_NNP },
 		{ "unlink-key", no_argument, 0, O_UNLINK }, { "env-allow", required_argument, 0, O_ALLOW },
 		{ "env", required_argument, 0, O_ENV }, { "help", no_argument, 0, 'h' },
+		{ "trust", required_argument, 0, O_TRUST },
+		{ "not-before", required_argument, 0, O_NOT_BEFORE },
 		{ 0, 0, 0, 0 },
 	};
-	const char *allow[ENV_ALLOW_MAX], *bundle_env = NULL;
+	const char *allow[ENV_ALLOW_MAX], *bundle_env = NULL, *nb = NULL, *trust_env = NULL;
 	size_t n_allow = 0;
 	int c, rc;
 
@@ -237,6 +269,13 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 			if ((rc = env_map(o, optarg)) != EXIT_OK)
 				return rc;
 			break;
+		case O_TRUST:
+			if ((rc = nonempty("--trust", "SECRETPACK_TRUST", optarg)) != EXIT_OK)
+				return rc;
+			if (sp_cli_trust_add("run", "--trust", optarg, &o->trust) != EXIT_OK)
+				return EXIT_USAGE;
+			break;
+		case O_NOT_BEFORE: nb = optarg; break;
 		case 'h': (void)fputs(run_usage, stdout); return -1;
 		case ':': return sp_usage_error("run", "option %s needs a value", argv[optind - 1]);
 		default: return sp_usage_error("run", "unknown option %s", argv[optind - 1]);
@@ -252,8 +291,15 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 	if ((rc = flag_or_env("--dir", o->dir, "SECRETPACK_DIR", DEFAULT_DIR, &o->dir)) != EXIT_OK ||
 	    (rc = flag_or_env("--user", o->user, "SECRETPACK_USER", NULL, &o->user)) != EXIT_OK ||
 	    (rc = flag_or_env("--context", o->context, "SECRETPACK_CONTEXT", NULL, &o->context)) != EXIT_OK ||
-	    (rc = init_var(o)) != EXIT_OK || (rc = env_allow_var(o)) != EXIT_OK)
+	    (rc = init_var(o)) != EXIT_OK || (rc = env_allow_var(o)) != EXIT_OK ||
+	    (rc = not_before(o, nb)) != EXIT_OK)
 		return rc;
+	if (o->trust.n == 0) {
+		if ((rc = flag_or_env("--trust", NULL, "SECRETPACK_TRUST", NULL, &trust_env)) != EXIT_OK)
+			return rc;
+		if (sp_cli_trust_env("run", &o->trust) != EXIT_OK)
+			return EXIT_USAGE;
+	}
 	for (size_t i = 0; i < n_allow; i++)
 		if ((rc = env_allow(o, allow[i], "--env-allow")) != EXIT_OK)
 			return rc;

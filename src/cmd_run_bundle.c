@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sp_encoding.h"
 #include "sp_err.h"
 #include "sp_io.h"
 #include "run.h"
@@ -179,6 +180,21 @@ static int fail_payload(struct run *r, const char *bundle, const sp_opener *o, c
 	}
 }
 
+/* After the MAC: created is authenticated (and, under --trust, signed). */
+static int check_not_before(const struct run *r, const char *path, const sp_opener *o)
+{
+	char created[32], floor[32];
+	sp_bundle_info info;
+
+	if (sp_open_check_created(o, r->o.not_before) == SP_OK)
+		return EXIT_OK;
+	sp_open_info(o, &info);
+	(void)sp_time_format(created, sizeof created, info.created);
+	(void)sp_time_format(floor, sizeof floor, r->o.not_before);
+	return sp_fail("run: %s: created %s, before --not-before %s (%s): seal a new one, or lower "
+	    "--not-before", path, created, floor, r->o.not_before_text);
+}
+
 int run_open_bundle(struct run *r, size_t bi)
 {
 	const char *path = r->o.bundles[bi];
@@ -194,6 +210,8 @@ int run_open_bundle(struct run *r, size_t bi)
 
 	if (sp_cli_begin("run", path, &src, &o) != EXIT_OK)
 		goto out;
+	if (sp_cli_trust_check("run", path, &r->o.trust, &src, &o) != EXIT_OK)
+		goto out;
 	if ((err = sp_open_unlock(o, (const unsigned char (*)[32])r->ids.sk, r->ids.n, r->pass,
 	    r->pass_len)) != SP_OK) {
 		rc = sp_fail_bundle("run", path, err, o);
@@ -203,6 +221,9 @@ int run_open_bundle(struct run *r, size_t bi)
 		rc = err == SP_ERR_CONTEXT ? fail_context(path, o, ctx) : sp_fail_bundle("run", path, err, o);
 		goto out;
 	}
+	if (r->o.not_before != 0 && (rc = check_not_before(r, path, o)) != EXIT_OK)
+		goto out;
+	rc = EXIT_FAIL;
 	if ((err = sp_open_index(o, &e, &n)) != SP_OK) {
 		rc = sp_fail_bundle("run", path, err, o);
 		goto out;

@@ -23,7 +23,7 @@
 
 static const char seal_usage[] =
 	"usage: secretpack seal [-r RECIPIENT]... [-R RECIPIENTS_FILE]... [-p] [--context TEXT]\n"
-	"                       [--expires TIME] [-a] -o BUNDLE INPUT...\n"
+	"                       [--expires TIME] [--sign KEYFILE] [-a] -o BUNDLE INPUT...\n"
 	"  INPUT is FILE (entry named by its basename), NAME=PATH, a DIRECTORY (one entry per\n"
 	"  regular file, named by its relative path) or -m MANIFEST.ini. Symlinks are refused.\n"
 	"  -r, --recipient KEY      an spkpub1... recipient (repeatable)\n"
@@ -31,6 +31,7 @@ static const char seal_usage[] =
 	"  -p, --passphrase         add a passphrase recipient (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
 	"      --context TEXT       bind the bundle to a deployment, e.g. payments@prod\n"
 	"      --expires TIME       YYYY-MM-DD (end of day UTC), YYYY-MM-DDTHH:MM:SSZ or 90d, 12h...\n"
+	"  -s, --sign KEYFILE       sign the bundle with the key from keygen --sign (run --trust)\n"
 	"  -a, --armor              write printable text instead of binary\n"
 	"  -o, --output BUNDLE      the bundle to write (replaced atomically)\n";
 
@@ -384,6 +385,9 @@ static int add_recipient_text(struct seal *s, const char *text, size_t len, cons
 	unsigned char pk[32];
 	int err = sp_recipient_decode(pk, text, len);
 
+	if (err == SP_ERR_KEY_KIND)
+		return sp_fail("%s: recipient %s: a signing key, not a recipient: encrypt to spkpub1... "
+		    "keys, and sign with --sign KEYFILE", VERB, where);
 	if (err != SP_OK)
 		return sp_fail("%s: recipient %s: %s", VERB, where, sp_err_str(err));
 	return add_pk(s, pk);
@@ -614,6 +618,7 @@ int cmd_seal(int argc, char **argv)
 		{ "armor", no_argument, 0, 'a' },
 		{ "output", required_argument, 0, 'o' },
 		{ "manifest", required_argument, 0, 'm' },
+		{ "sign", required_argument, 0, 's' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -625,7 +630,8 @@ int cmd_seal(int argc, char **argv)
 	sp_entry *list = NULL;
 	char *pass = NULL, *armored = NULL;
 	size_t plen = 0, alen = 0;
-	const char *out = NULL, *ctx_flag = NULL;
+	const char *out = NULL, *ctx_flag = NULL, *sign = NULL;
+	unsigned char *sign_sk = NULL, sign_pk[32];
 	uint64_t expires = 0;
 	char where[64];
 	size_t n_r = 0;
@@ -636,7 +642,7 @@ int cmd_seal(int argc, char **argv)
 	fd_budget(&s);
 	opterr = 0;
 	/* First pass: options that are not inputs. */
-	while ((c = getopt_long(argc, argv, ":r:R:pc:e:ao:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:R:pc:e:ao:m:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			(void)snprintf(where, sizeof where, "%zu given with -r", ++n_r);
@@ -652,6 +658,7 @@ int cmd_seal(int argc, char **argv)
 		case 'e': s.expires = optarg; break;
 		case 'a': armor = 1; break;
 		case 'o': out = optarg; break;
+		case 's': sign = optarg; break;
 		case 'm':
 			if (add_manifest(&s, optarg) != EXIT_OK)
 				goto done;
@@ -710,6 +717,15 @@ int cmd_seal(int argc, char **argv)
 			goto done;
 		}
 	}
+	if (sign != NULL) {
+		sp_no_dumps();
+		if ((sign_sk = sodium_malloc(64)) == NULL) {
+			rc = sp_fail_err(VERB, SP_ERR_NOMEM);
+			goto done;
+		}
+		if (sp_cli_sign_key(VERB, sign, sign_sk, sign_pk) != EXIT_OK)
+			goto done;
+	}
 	if ((err = sp_outfile_open(&of, out, 0644, 0)) != SP_OK) {
 		rc = sp_fail_path(VERB, out, err);
 		goto done;
@@ -724,6 +740,7 @@ int cmd_seal(int argc, char **argv)
 	sp_kdf_default(&sp.kdf);
 	sp.entries = list;
 	sp.n_entries = s.n;
+	sp.sign_sk = sign_sk;
 	if ((err = sp_seal_begin(&sealer, &sp, armor ? mem_write : sp_outfile_write,
 	         armor ? (void *)&mem : (void *)of)) != SP_OK) {
 		rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
@@ -752,6 +769,10 @@ done:
 	sp_outfile_free(of);
 	if (pass != NULL)
 		sp_io_free((unsigned char *)pass, plen, 1);
+	if (sign_sk != NULL) {
+		sodium_memzero(sign_sk, 64);
+		sodium_free(sign_sk);
+	}
 	for (size_t i = 0; i < s.n; i++) {
 		if (s.in[i].fd >= 0)
 			close(s.in[i].fd);

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "cli.h"
 #include "sp_bundle.h"
 #include "sp_exec.h"
 #include "sp_identity.h"
@@ -37,6 +38,9 @@ struct run_opts {
 	char allow_env[ENV_ALLOW_ENV_MAX];
 	const char *env_map[ENV_MAP_MAX]; /* --env VAR=ENTRY */
 	size_t n_env_map;
+	struct sp_trust trust;    /* --trust / SECRETPACK_TRUST: required signers */
+	const char *not_before_text; /* --not-before / SECRETPACK_NOT_BEFORE, as given */
+	uint64_t not_before;      /* 0 = none */
 };
 
 struct run {

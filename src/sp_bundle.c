@@ -16,6 +16,8 @@
 #define ARGON2_BODY_BYTES (SP_KDF_SALT_BYTES + 12 + SP_SECRETBOX_NONCE_BYTES + SP_KEY_BYTES + \
     SP_SECRETBOX_MAC_BYTES)
 #define HEADER_MIN (FIXED_BYTES + 1 + STANZA_HEAD_BYTES + X25519_BODY_BYTES + SP_MAC_BYTES)
+#define HEADER_MIN_V2 (HEADER_MIN + 1) /* plus the signer type */
+#define SIGN_DOMAIN_BYTES (sizeof SP_SIGN_DOMAIN) /* with its NUL */
 #define INDEX_MIN 4
 #define ENTRY_MIN_BYTES 16 /* name length, size, mode, owner length, env length */
 #define KEY_ID_HEADER 1
@@ -26,6 +28,7 @@
 #define TAG_FINAL crypto_secretstream_xchacha20poly1305_TAG_FINAL
 
 typedef crypto_secretstream_xchacha20poly1305_state stream_state;
+typedef crypto_sign_state sign_state;
 
 /* ---- little-endian fields ---- */
 
@@ -377,19 +380,34 @@ int sp_entries_check(const sp_entry *e, size_t n)
 
 /* ---- the index record ---- */
 
-static size_t index_size(const sp_entry *e, size_t n)
+static size_t unique_recipients(const sp_seal_params *p);
+
+/* Version 2: the entries, then the recipient list (count, public keys, passphrase flag). */
+static size_t index_size(const sp_seal_params *p)
 {
 	size_t len = 4;
 
-	for (size_t i = 0; i < n; i++)
-		len += ENTRY_MIN_BYTES + strlen(e[i].name) + strlen(e[i].owner) + strlen(e[i].env);
-	return len;
+	for (size_t i = 0; i < p->n_entries; i++)
+		len += ENTRY_MIN_BYTES + strlen(p->entries[i].name) + strlen(p->entries[i].owner) +
+		    strlen(p->entries[i].env);
+	return len + 2 + unique_recipients(p) * SP_KEY_BYTES;
+}
+
+/* 1 if pk i is the first occurrence of its key. */
+static int first_of(const sp_seal_params *p, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (sodium_memcmp(p->x25519[i], p->x25519[j], SP_KEY_BYTES) == 0)
+			return 0;
+	return 1;
 }
 
 /* Entries already validated, so every length fits its field. */
-static int index_encode(unsigned char *out, size_t cap, const sp_entry *e, size_t n)
+static int index_encode(unsigned char *out, size_t cap, const sp_seal_params *p)
 {
 	wbuf b = { out, 0, cap, SP_OK };
+	const sp_entry *e = p->entries;
+	size_t n = p->n_entries;
 
 	w_u32(&b, (uint32_t)n);
 	for (size_t i = 0; i < n; i++) {
@@ -404,6 +422,11 @@ static int index_encode(unsigned char *out, size_t cap, const sp_entry *e, size_
 		w_u8(&b, (uint8_t)el);
 		w_bytes(&b, e[i].env, el);
 	}
+	w_u8(&b, (uint8_t)unique_recipients(p));
+	for (size_t i = 0; i < p->n_x25519; i++)
+		if (first_of(p, i))
+			w_bytes(&b, p->x25519[i], SP_KEY_BYTES);
+	w_u8(&b, p->passphrase != NULL);
 	if (b.err == SP_OK && b.len != cap)
 		return SP_ERR_ARG;
 	return b.err;
@@ -445,7 +468,42 @@ static int index_entry(rbuf *b, sp_entry *e)
 	return index_string(b, el, e->env, sizeof e->env, SP_ERR_META);
 }
 
-static int index_decode(const unsigned char *p, size_t len, sp_entry **out, size_t *n_out)
+/* The v2 recipient list, checked against the header's stanza counts. */
+typedef struct {
+	unsigned char pk[SP_STANZAS_MAX][SP_KEY_BYTES];
+	size_t n;
+	int passphrase;
+} rlist;
+
+static int index_recipients(rbuf *b, const sp_bundle_info *info, rlist *rl)
+{
+	const unsigned char *pk;
+	uint8_t n, pass;
+
+	if (r_u8(b, &n) != 0)
+		return SP_ERR_PAYLOAD;
+	if (n > SP_STANZAS_MAX)
+		return SP_ERR_LIMIT;
+	if (n != info->n_x25519)
+		return SP_ERR_PAYLOAD;
+	for (size_t i = 0; i < n; i++) {
+		if (r_bytes(b, &pk, SP_KEY_BYTES) != 0)
+			return SP_ERR_PAYLOAD;
+		for (size_t j = 0; j < i; j++)
+			if (memcmp(rl->pk[j], pk, SP_KEY_BYTES) == 0)
+				return SP_ERR_PAYLOAD;
+		memcpy(rl->pk[i], pk, SP_KEY_BYTES);
+	}
+	if (r_u8(b, &pass) != 0 || pass != info->n_passphrase)
+		return SP_ERR_PAYLOAD;
+	rl->n = n;
+	rl->passphrase = pass;
+	return SP_OK;
+}
+
+/* rl is NULL for version 1 (no recipient list). */
+static int index_decode(const unsigned char *p, size_t len, const sp_bundle_info *info,
+    rlist *rl, sp_entry **out, size_t *n_out)
 {
 	rbuf b = { p, len, 0 };
 	sp_entry *e = NULL;
@@ -462,6 +520,8 @@ static int index_decode(const unsigned char *p, size_t len, sp_entry **out, size
 		return SP_ERR_NOMEM;
 	for (uint32_t i = 0; i < n && err == SP_OK; i++)
 		err = index_entry(&b, &e[i]);
+	if (err == SP_OK && rl != NULL)
+		err = index_recipients(&b, info, rl);
 	if (err == SP_OK && b.off != len)
 		err = SP_ERR_PAYLOAD;
 	if (err == SP_OK)
@@ -480,6 +540,9 @@ static int index_decode(const unsigned char *p, size_t len, sp_entry **out, size
 
 struct sp_sealer {
 	stream_state st;
+	sign_state sign;
+	unsigned char sign_sk[SP_SIGN_SECRET_BYTES];
+	int signing;
 	unsigned char chunk[SP_CHUNK_BYTES];
 	unsigned char mac[SP_MAC_BYTES];
 	unsigned char *ct; /* ciphertext of one message; not secret */
@@ -511,14 +574,17 @@ static size_t unique_recipients(const sp_seal_params *p)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < p->n_x25519; i++) {
-		size_t j = 0;
-
-		while (j < i && sodium_memcmp(p->x25519[i], p->x25519[j], SP_KEY_BYTES) != 0)
-			j++;
-		n += j == i;
-	}
+	for (size_t i = 0; i < p->n_x25519; i++)
+		n += (size_t)first_of(p, i);
 	return n;
+}
+
+/* Every byte of the bundle before the signature goes out here, so the signature covers it. */
+static int out_bytes(sp_sealer *s, const unsigned char *buf, size_t len)
+{
+	if (s->signing)
+		crypto_sign_update(&s->sign, buf, len);
+	return s->w(s->wctx, buf, len);
 }
 
 static int seal_check(const sp_seal_params *p)
@@ -546,7 +612,7 @@ static int seal_check(const sp_seal_params *p)
 		return SP_ERR_ARG;
 	if (stanzas > SP_STANZAS_MAX)
 		return SP_ERR_LIMIT;
-	return index_size(p->entries, p->n_entries) > SP_INDEX_MAX ? SP_ERR_LIMIT : SP_OK;
+	return index_size(p) > SP_INDEX_MAX ? SP_ERR_LIMIT : SP_OK;
 }
 
 static int write_x25519_stanzas(wbuf *b, const sp_seal_params *p, const key_set *k)
@@ -617,19 +683,22 @@ static int write_header(sp_sealer *s, const sp_seal_params *p, key_set *k, size_
 		return err;
 	if (p->passphrase != NULL && (err = write_argon2_stanza(&b, p, k)) != SP_OK)
 		return err;
+	w_u8(&b, s->signing ? SP_SIGNER_ED25519 : SP_SIGNER_NONE);
+	if (s->signing)
+		w_bytes(&b, s->sign_sk + 32, SP_SIGNER_BYTES); /* libsodium keeps the public key there */
 	if (b.err != SP_OK || b.len + SP_MAC_BYTES > sizeof hdr)
 		return SP_ERR_LIMIT;
 	put_le(hdr + 11, b.len + SP_MAC_BYTES, 4);
 	sp_mac(s->mac, hdr, b.len, k->header_key);
 	w_bytes(&b, s->mac, sizeof s->mac);
-	return s->w(s->wctx, hdr, b.len);
+	return out_bytes(s, hdr, b.len);
 }
 
 static int push(sp_sealer *s, const unsigned char *m, size_t len, unsigned char tag)
 {
 	crypto_secretstream_xchacha20poly1305_push(&s->st, s->ct, NULL, m, len, s->mac,
 	    sizeof s->mac, tag);
-	return s->w(s->wctx, s->ct, len + ABYTES);
+	return out_bytes(s, s->ct, len + ABYTES);
 }
 
 static int write_index(sp_sealer *s, const sp_seal_params *p, const key_set *k, size_t index_len)
@@ -640,11 +709,11 @@ static int write_index(sp_sealer *s, const sp_seal_params *p, const key_set *k, 
 
 	if (crypto_secretstream_xchacha20poly1305_init_push(&s->st, sh, k->payload_key) != 0)
 		return SP_ERR_CRYPTO;
-	if ((err = s->w(s->wctx, sh, sizeof sh)) != SP_OK)
+	if ((err = out_bytes(s, sh, sizeof sh)) != SP_OK)
 		return err;
 	if ((idx = sodium_malloc(index_len)) == NULL)
 		return SP_ERR_NOMEM;
-	err = index_encode(idx, index_len, p->entries, p->n_entries);
+	err = index_encode(idx, index_len, p);
 	if (err == SP_OK)
 		err = push(s, idx, index_len, TAG_MESSAGE);
 	sodium_free(idx);
@@ -663,7 +732,7 @@ int sp_seal_begin(sp_sealer **out, const sp_seal_params *p, sp_write_fn w, void 
 	*out = NULL;
 	if ((err = seal_check(p)) != SP_OK)
 		return err;
-	index_len = index_size(p->entries, p->n_entries);
+	index_len = index_size(p);
 	ct_cap = (index_len > SP_CHUNK_BYTES ? index_len : SP_CHUNK_BYTES) + ABYTES;
 	s = secure_alloc(sizeof *s);
 	k = secure_alloc(sizeof *k);
@@ -674,6 +743,12 @@ int sp_seal_begin(sp_sealer **out, const sp_seal_params *p, sp_write_fn w, void 
 	memset(s, 0, sizeof *s);
 	s->w = w;
 	s->wctx = wctx;
+	if (p->sign_sk != NULL) {
+		memcpy(s->sign_sk, p->sign_sk, sizeof s->sign_sk);
+		s->signing = 1;
+		crypto_sign_init(&s->sign);
+		crypto_sign_update(&s->sign, (const unsigned char *)SP_SIGN_DOMAIN, SIGN_DOMAIN_BYTES);
+	}
 	for (size_t i = 0; i < p->n_entries; i++)
 		s->total += p->entries[i].size;
 	if ((s->ct = malloc(ct_cap)) == NULL) {
@@ -741,6 +816,14 @@ int sp_seal_finish(sp_sealer *s)
 	}
 	if ((s->err = push(s, NULL, 0, TAG_FINAL)) != SP_OK)
 		return s->err;
+	if (s->signing) {
+		unsigned char sig[SP_SIGNATURE_BYTES];
+
+		if (crypto_sign_final_create(&s->sign, sig, NULL, s->sign_sk) != 0)
+			return s->err = SP_ERR_CRYPTO;
+		if ((s->err = s->w(s->wctx, sig, sizeof sig)) != SP_OK)
+			return s->err;
+	}
 	s->finished = 1;
 	return SP_OK;
 }
@@ -750,6 +833,7 @@ void sp_seal_free(sp_sealer *s)
 	if (s == NULL)
 		return;
 	free(s->ct);
+	sodium_memzero(s->sign_sk, sizeof s->sign_sk);
 	sodium_free(s);
 }
 
@@ -780,6 +864,11 @@ struct sp_opener {
 	unsigned char *ct;
 	sp_entry *entries;
 	size_t n_entries;
+	sign_state sign;    /* over every byte read while hashing is set */
+	int hashing;
+	rlist rcpt;         /* version 2 */
+	int opened_by;      /* index into stanza[] of the X25519 stanza that opened it, or -1 */
+	unsigned char opened_pk[SP_KEY_BYTES];
 };
 
 /* Exactly len bytes: a short read is the end of the input. */
@@ -790,7 +879,11 @@ static int read_some(sp_opener *o, unsigned char *buf, size_t len, size_t *got)
 	*got = 0;
 	if ((err = o->r(o->rctx, buf, len, got)) != SP_OK)
 		return err;
-	return *got > len ? SP_ERR_IO : SP_OK;
+	if (*got > len)
+		return SP_ERR_IO;
+	if (o->hashing && *got > 0)
+		crypto_sign_update(&o->sign, buf, *got);
+	return SP_OK;
 }
 
 static int read_full(sp_opener *o, unsigned char *buf, size_t len)
@@ -819,7 +912,7 @@ static int read_prefix(sp_opener *o, unsigned char pre[PREFIX_BYTES], uint32_t *
 	o->info.version = (uint16_t)get_le(pre + 8, 2);
 	if (o->info.version == 0)
 		return SP_ERR_HEADER;
-	if (o->info.version != SP_VERSION)
+	if (o->info.version != SP_VERSION && o->info.version != SP_VERSION_V1)
 		return SP_ERR_VERSION;
 	if ((err = read_full(o, pre + 10, 1)) != SP_OK)
 		return err;
@@ -829,7 +922,7 @@ static int read_prefix(sp_opener *o, unsigned char pre[PREFIX_BYTES], uint32_t *
 	if ((err = read_full(o, pre + 11, 4)) != SP_OK)
 		return err;
 	*hdr_len = (uint32_t)get_le(pre + 11, 4);
-	if (*hdr_len < HEADER_MIN)
+	if (*hdr_len < (o->info.version == SP_VERSION_V1 ? HEADER_MIN : HEADER_MIN_V2))
 		return SP_ERR_HEADER;
 	return *hdr_len > SP_HEADER_MAX ? SP_ERR_LIMIT : SP_OK;
 }
@@ -894,6 +987,25 @@ static int parse_context(sp_opener *o, rbuf *b)
 	return SP_OK;
 }
 
+/* Version 2: signer type, then the Ed25519 public key when it is 1. */
+static int parse_signer(sp_opener *o, rbuf *b)
+{
+	const unsigned char *pk;
+	uint8_t type;
+
+	if (r_u8(b, &type) != 0)
+		return SP_ERR_HEADER;
+	if (type == SP_SIGNER_NONE)
+		return SP_OK;
+	if (type != SP_SIGNER_ED25519)
+		return SP_ERR_HEADER;
+	if (r_bytes(b, &pk, SP_SIGNER_BYTES) != 0)
+		return SP_ERR_HEADER;
+	memcpy(o->info.signer, pk, SP_SIGNER_BYTES);
+	o->info.is_signed = 1;
+	return SP_OK;
+}
+
 /* Everything after the prefix, up to the MAC, which must follow the last stanza exactly. */
 static int parse_header(sp_opener *o)
 {
@@ -917,6 +1029,8 @@ static int parse_header(sp_opener *o)
 	for (unsigned i = 0; i < count; i++)
 		if ((err = parse_stanza(o, &b)) != SP_OK)
 			return err;
+	if (o->info.version != SP_VERSION_V1 && (err = parse_signer(o, &b)) != SP_OK)
+		return err;
 	return b.off == b.len ? SP_OK : SP_ERR_HEADER;
 }
 
@@ -934,6 +1048,10 @@ int sp_open_begin(sp_opener **out, sp_read_fn r, void *rctx)
 		return SP_ERR_NOMEM;
 	o->r = r;
 	o->rctx = rctx;
+	o->opened_by = -1;
+	crypto_sign_init(&o->sign);
+	crypto_sign_update(&o->sign, (const unsigned char *)SP_SIGN_DOMAIN, SIGN_DOMAIN_BYTES);
+	o->hashing = 1;
 	if ((err = read_prefix(o, pre, &hdr_len)) != SP_OK)
 		goto out;
 	if ((o->hdr = malloc(hdr_len)) == NULL) {
@@ -965,7 +1083,7 @@ void sp_open_info(const sp_opener *o, sp_bundle_info *info)
 		*info = o->info;
 }
 
-static int unlock_x25519(const sp_opener *o, unsigned char fk[SP_KEY_BYTES],
+static int unlock_x25519(sp_opener *o, unsigned char fk[SP_KEY_BYTES],
     const unsigned char (*sk)[32], size_t n_sk)
 {
 	unsigned char pk[SP_KEY_BYTES];
@@ -975,8 +1093,11 @@ static int unlock_x25519(const sp_opener *o, unsigned char fk[SP_KEY_BYTES],
 			continue;
 		for (size_t j = 0; j < o->n_stanzas; j++)
 			if (o->stanza[j].type == SP_STANZA_X25519 &&
-			    sp_unwrap_x25519(fk, o->stanza[j].body, pk, sk[i]) == SP_OK)
+			    sp_unwrap_x25519(fk, o->stanza[j].body, pk, sk[i]) == SP_OK) {
+				o->opened_by = (int)j;
+				memcpy(o->opened_pk, pk, sizeof pk);
 				return SP_OK;
+			}
 	}
 	return SP_ERR_WRONG_KEY;
 }
@@ -1000,7 +1121,7 @@ static int unlock_pass(const sp_opener *o, key_set *k, const char *pass, size_t 
 	return err;
 }
 
-static int recover_file_key(const sp_opener *o, key_set *k, const unsigned char (*sk)[32],
+static int recover_file_key(sp_opener *o, key_set *k, const unsigned char (*sk)[32],
     size_t n_sk, const char *pass, size_t pass_len)
 {
 	int err = SP_ERR_WRONG_KEY;
@@ -1058,6 +1179,13 @@ int sp_open_check(const sp_opener *o, const char *context, uint64_t now)
 	return SP_OK;
 }
 
+int sp_open_check_created(const sp_opener *o, uint64_t not_before)
+{
+	if (o == NULL || o->state == ST_HEADER || o->state == ST_FAILED)
+		return SP_ERR_ARG;
+	return o->info.created < not_before ? SP_ERR_NOT_BEFORE : SP_OK;
+}
+
 /* Reads and authenticates the next message of exactly len plaintext bytes into m. */
 static int pull(sp_opener *o, unsigned char *m, size_t len, unsigned char *tag)
 {
@@ -1069,6 +1197,14 @@ static int pull(sp_opener *o, unsigned char *m, size_t len, unsigned char *tag)
 	    len + ABYTES, o->hdr + o->hdr_len - SP_MAC_BYTES, SP_MAC_BYTES) != 0)
 		return SP_ERR_TAMPERED;
 	return SP_OK;
+}
+
+static int key_listed(const rlist *rl, const unsigned char pk[SP_KEY_BYTES])
+{
+	for (size_t i = 0; i < rl->n; i++)
+		if (memcmp(rl->pk[i], pk, SP_KEY_BYTES) == 0)
+			return 1;
+	return 0;
 }
 
 static int read_index(sp_opener *o)
@@ -1093,7 +1229,11 @@ static int read_index(sp_opener *o)
 		err = SP_ERR_PAYLOAD;
 		goto out;
 	}
-	err = index_decode(idx, o->index_len, &o->entries, &o->n_entries);
+	err = index_decode(idx, o->index_len, &o->info,
+	    o->info.version == SP_VERSION_V1 ? NULL : &o->rcpt, &o->entries, &o->n_entries);
+	if (err == SP_OK && o->info.version != SP_VERSION_V1 && o->opened_by >= 0 &&
+	    !key_listed(&o->rcpt, o->opened_pk))
+		err = SP_ERR_PAYLOAD; /* the list must name the key that opened it */
 out:
 	sodium_free(idx);
 	return err;
@@ -1154,6 +1294,25 @@ static int deliver(sp_opener *o, delivery *d, const unsigned char *p, size_t len
 	return SP_OK;
 }
 
+/* After the final message of a signed bundle: the signature, then the end of the input. */
+static int read_signature(sp_opener *o)
+{
+	unsigned char sig[SP_SIGNATURE_BYTES], extra;
+	size_t got;
+	int err;
+
+	o->hashing = 0;
+	if ((err = read_full(o, sig, sizeof sig)) != SP_OK)
+		return err;
+	if ((err = read_some(o, &extra, 1, &got)) != SP_OK)
+		return err;
+	if (got != 0)
+		return SP_ERR_TRAILING;
+	if (crypto_sign_final_verify(&o->sign, sig, o->info.signer) != 0)
+		return SP_ERR_SIGNATURE;
+	return SP_OK;
+}
+
 static int read_payload(sp_opener *o, delivery *d)
 {
 	uint64_t rest = 0;
@@ -1184,6 +1343,8 @@ static int read_payload(sp_opener *o, delivery *d)
 		return err;
 	if (tag != TAG_FINAL)
 		return SP_ERR_PAYLOAD;
+	if (o->info.is_signed)
+		return read_signature(o);
 	if ((err = read_some(o, &extra, 1, &got)) != SP_OK)
 		return err;
 	return got == 0 ? SP_OK : SP_ERR_TRAILING;
@@ -1199,6 +1360,70 @@ int sp_open_payload(sp_opener *o, sp_sink_fn sink, void *ctx)
 	err = read_payload(o, &d);
 	o->state = err == SP_OK ? ST_DONE : ST_FAILED;
 	return err;
+}
+
+int sp_open_trust(const sp_opener *o, const unsigned char (*signers)[SP_SIGNER_BYTES], size_t n)
+{
+	if (o == NULL || o->state != ST_HEADER || (n > 0 && signers == NULL))
+		return SP_ERR_ARG;
+	if (!o->info.is_signed)
+		return SP_ERR_UNSIGNED;
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(signers[i], o->info.signer, SP_SIGNER_BYTES) == 0)
+			return SP_OK;
+	return SP_ERR_UNTRUSTED;
+}
+
+/* Holds back the last SP_SIGNATURE_BYTES read: they are the signature if the input ends there. */
+int sp_open_verify(sp_opener *o)
+{
+	unsigned char *buf = NULL;
+	size_t held = 0, got;
+	int err;
+
+	if (o == NULL || o->state != ST_HEADER)
+		return SP_ERR_ARG;
+	o->state = ST_FAILED; /* nothing but info and free afterwards */
+	if (!o->info.is_signed)
+		return SP_ERR_UNSIGNED;
+	o->hashing = 0;
+	if ((buf = malloc(SP_CHUNK_BYTES + SP_SIGNATURE_BYTES)) == NULL)
+		return SP_ERR_NOMEM;
+	for (;;) {
+		if ((err = read_some(o, buf + held, SP_CHUNK_BYTES, &got)) != SP_OK)
+			goto out;
+		held += got;
+		if (held > SP_SIGNATURE_BYTES) {
+			crypto_sign_update(&o->sign, buf, held - SP_SIGNATURE_BYTES);
+			memmove(buf, buf + held - SP_SIGNATURE_BYTES, SP_SIGNATURE_BYTES);
+			held = SP_SIGNATURE_BYTES;
+		}
+		if (got < SP_CHUNK_BYTES)
+			break;
+	}
+	err = SP_ERR_TRUNCATED;
+	if (held < SP_SIGNATURE_BYTES)
+		goto out;
+	err = crypto_sign_final_verify(&o->sign, buf, o->info.signer) == 0 ? SP_OK : SP_ERR_SIGNATURE;
+out:
+	free(buf);
+	return err;
+}
+
+int sp_open_recipients(const sp_opener *o, const unsigned char (**pks)[32], size_t *n,
+    int *passphrase, int *mine)
+{
+	if (o == NULL || pks == NULL || n == NULL || passphrase == NULL || mine == NULL ||
+	    (o->state != ST_INDEXED && o->state != ST_DONE))
+		return SP_ERR_ARG;
+	*pks = (const unsigned char (*)[32])o->rcpt.pk;
+	*n = o->rcpt.n;
+	*passphrase = o->rcpt.passphrase;
+	*mine = -1;
+	for (size_t i = 0; o->opened_by >= 0 && i < o->rcpt.n; i++)
+		if (memcmp(o->rcpt.pk[i], o->opened_pk, SP_KEY_BYTES) == 0)
+			*mine = (int)i;
+	return SP_OK;
 }
 
 void sp_open_free(sp_opener *o)

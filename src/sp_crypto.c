@@ -91,6 +91,29 @@ int sp_mac_verify(const unsigned char mac[SP_MAC_BYTES], const unsigned char *m,
 	return crypto_auth_verify(mac, m, len, key) == 0 ? SP_OK : SP_ERR_HEADER_MAC;
 }
 
+int sp_sign_keygen(unsigned char pk[32], unsigned char seed[32])
+{
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	int err = SP_OK;
+
+	randombytes_buf(seed, 32);
+	if (crypto_sign_seed_keypair(pk, sk, seed) != 0) {
+		sodium_memzero(seed, 32);
+		err = SP_ERR_CRYPTO;
+	}
+	sodium_memzero(sk, sizeof sk);
+	return err;
+}
+
+int sp_sign_from_seed(unsigned char pk[32], unsigned char sk[64], const unsigned char seed[32])
+{
+	if (crypto_sign_seed_keypair(pk, sk, seed) != 0) {
+		sodium_memzero(sk, 64);
+		return SP_ERR_CRYPTO;
+	}
+	return SP_OK;
+}
+
 void sp_checksum4(unsigned char out[4], const char *label, const unsigned char *data, size_t len)
 {
 	crypto_generichash_state st;

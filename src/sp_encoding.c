@@ -12,6 +12,8 @@
 
 #define LABEL_RECIPIENT "secretpack recipient"
 #define LABEL_IDENTITY "secretpack identity"
+#define LABEL_SIGNER "secretpack signer"
+#define LABEL_SIGN_IDENTITY "secretpack signing identity"
 #define CHECK_BYTES 4
 #define KEYTEXT_PAYLOAD_MAX 124 /* largest payload of a key string (an SPKENC1 line uses 100) */
 #define ARMOR_LINE 64
@@ -210,9 +212,49 @@ int sp_recipient_encode(char *out, size_t cap, const unsigned char pk[32])
 	return sp_keytext_encode(out, cap, SP_RECIPIENT_PREFIX, LABEL_RECIPIENT, pk, 32, 0);
 }
 
+/* 1 for a signing key's text, 2 for an X25519 key's, else 0. */
+static int key_kind(const char *text, size_t len)
+{
+	if (sp_prefix_match(text, len, SP_SIGNER_PREFIX) ||
+	    sp_prefix_match(text, len, SP_SIGN_IDENTITY_PREFIX) ||
+	    sp_prefix_match(text, len, SP_SIGN_IDENTITY_ENC_PREFIX))
+		return 1;
+	if (sp_prefix_match(text, len, SP_RECIPIENT_PREFIX) ||
+	    sp_prefix_match(text, len, SP_IDENTITY_PREFIX) ||
+	    sp_prefix_match(text, len, SP_IDENTITY_ENC_PREFIX))
+		return 2;
+	return 0;
+}
+
 int sp_recipient_decode(unsigned char pk[32], const char *text, size_t len)
 {
+	if (key_kind(text, len) == 1)
+		return SP_ERR_KEY_KIND;
 	return sp_keytext_decode(pk, 32, SP_RECIPIENT_PREFIX, LABEL_RECIPIENT, text, len);
+}
+
+int sp_signer_encode(char *out, size_t cap, const unsigned char pk[32])
+{
+	return sp_keytext_encode(out, cap, SP_SIGNER_PREFIX, LABEL_SIGNER, pk, 32, 0);
+}
+
+int sp_signer_decode(unsigned char pk[32], const char *text, size_t len)
+{
+	if (key_kind(text, len) == 2)
+		return SP_ERR_KEY_KIND;
+	return sp_keytext_decode(pk, 32, SP_SIGNER_PREFIX, LABEL_SIGNER, text, len);
+}
+
+int sp_sign_identity_encode(char *out, size_t cap, const unsigned char seed[32])
+{
+	return sp_keytext_encode(out, cap, SP_SIGN_IDENTITY_PREFIX, LABEL_SIGN_IDENTITY, seed, 32, 1);
+}
+
+int sp_sign_identity_decode(unsigned char seed[32], const char *text, size_t len)
+{
+	if (key_kind(text, len) == 2)
+		return SP_ERR_KEY_KIND;
+	return sp_keytext_decode(seed, 32, SP_SIGN_IDENTITY_PREFIX, LABEL_SIGN_IDENTITY, text, len);
 }
 
 int sp_identity_encode(char *out, size_t cap, const unsigned char sk[32])
@@ -222,6 +264,8 @@ int sp_identity_encode(char *out, size_t cap, const unsigned char sk[32])
 
 int sp_identity_decode(unsigned char sk[32], const char *text, size_t len)
 {
+	if (key_kind(text, len) == 1)
+		return SP_ERR_KEY_KIND;
 	return sp_keytext_decode(sk, 32, SP_IDENTITY_PREFIX, LABEL_IDENTITY, text, len);
 }
 

@@ -38,6 +38,11 @@ static const char *const msgs[SP_ERR_COUNT_] = {
 	[SP_ERR_PRIV] = "privilege drop failed",
 	[SP_ERR_MANIFEST] = "bad manifest",
 	[SP_ERR_CRYPTO] = "cryptographic library failure",
+	[SP_ERR_UNSIGNED] = "not signed, and a signature is required: sign it with seal --sign",
+	[SP_ERR_UNTRUSTED] = "signed by a key that is not trusted: add it, or re-seal with a trusted key",
+	[SP_ERR_SIGNATURE] = "signature does not verify: the bundle was modified after signing",
+	[SP_ERR_KEY_KIND] = "a signing key where an encryption key is expected, or the reverse",
+	[SP_ERR_NOT_BEFORE] = "created before the --not-before time: seal a new one",
 };
 
 const char *sp_err_str(int err)

@@ -12,6 +12,7 @@
 #include "sp_kdf.h"
 
 #define LABEL_ENCRYPTED "secretpack encrypted identity"
+#define LABEL_SIGN_ENCRYPTED "secretpack encrypted signing identity"
 #define PASS_CAP 1024
 
 /* SPKENC1 payload: salt, t, m, p (u32 little-endian), nonce, secretbox(sk). */
@@ -34,8 +35,8 @@ static uint32_t get_u32le(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int sp_identity_encrypt(char *out, size_t cap, const unsigned char sk[32], const char *pass,
-    size_t pass_len, const sp_kdf_params *p)
+static int encrypt_key(char *out, size_t cap, const char *prefix, const char *label,
+    const unsigned char sk[32], const char *pass, size_t pass_len, const sp_kdf_params *p)
 {
 	unsigned char buf[ENC_BYTES];
 	unsigned char key[SP_KDF_KEY_BYTES];
@@ -56,15 +57,15 @@ int sp_identity_encrypt(char *out, size_t cap, const unsigned char sk[32], const
 		goto out;
 	if ((err = sp_secretbox_seal(buf + ENC_BOX, sk, 32, buf + ENC_NONCE, key)) != SP_OK)
 		goto out;
-	err = sp_keytext_encode(out, cap, SP_IDENTITY_ENC_PREFIX, LABEL_ENCRYPTED, buf, sizeof buf, 1);
+	err = sp_keytext_encode(out, cap, prefix, label, buf, sizeof buf, 1);
 out:
 	sodium_memzero(key, sizeof key);
 	sodium_memzero(buf, sizeof buf);
 	return err;
 }
 
-int sp_identity_decrypt(unsigned char sk[32], const char *line, size_t len, const char *pass,
-    size_t pass_len)
+static int decrypt_key(unsigned char sk[32], const char *prefix, const char *label,
+    const char *line, size_t len, const char *pass, size_t pass_len)
 {
 	unsigned char buf[ENC_BYTES];
 	unsigned char key[SP_KDF_KEY_BYTES];
@@ -73,7 +74,7 @@ int sp_identity_decrypt(unsigned char sk[32], const char *line, size_t len, cons
 
 	if (sk == NULL || line == NULL || (pass == NULL && pass_len > 0))
 		return SP_ERR_ARG;
-	err = sp_keytext_decode(buf, sizeof buf, SP_IDENTITY_ENC_PREFIX, LABEL_ENCRYPTED, line, len);
+	err = sp_keytext_decode(buf, sizeof buf, prefix, label, line, len);
 	if (err != SP_OK)
 		goto out;
 	p.t_cost = get_u32le(buf + ENC_PARAMS);
@@ -88,6 +89,27 @@ out:
 	sodium_memzero(key, sizeof key);
 	sodium_memzero(buf, sizeof buf);
 	return err;
+}
+
+int sp_identity_encrypt(char *out, size_t cap, const unsigned char sk[32], const char *pass,
+    size_t pass_len, const sp_kdf_params *p)
+{
+	return encrypt_key(out, cap, SP_IDENTITY_ENC_PREFIX, LABEL_ENCRYPTED, sk, pass, pass_len, p);
+}
+
+int sp_identity_decrypt(unsigned char sk[32], const char *line, size_t len, const char *pass,
+    size_t pass_len)
+{
+	if (sp_prefix_match(line, len, SP_SIGN_IDENTITY_ENC_PREFIX))
+		return SP_ERR_KEY_KIND;
+	return decrypt_key(sk, SP_IDENTITY_ENC_PREFIX, LABEL_ENCRYPTED, line, len, pass, pass_len);
+}
+
+int sp_sign_identity_encrypt(char *out, size_t cap, const unsigned char seed[32], const char *pass,
+    size_t pass_len, const sp_kdf_params *p)
+{
+	return encrypt_key(out, cap, SP_SIGN_IDENTITY_ENC_PREFIX, LABEL_SIGN_ENCRYPTED, seed, pass,
+	    pass_len, p);
 }
 
 /* ---- line-oriented files ---- */
@@ -180,6 +202,10 @@ static int identity_line(unsigned char sk[32], const char *s, size_t n, pass_cac
 {
 	int err;
 
+	if (sp_prefix_match(s, n, SP_SIGN_IDENTITY_PREFIX) ||
+	    sp_prefix_match(s, n, SP_SIGN_IDENTITY_ENC_PREFIX))
+		return SP_ERR_KEY_KIND;
+
 	if (!sp_prefix_match(s, n, SP_IDENTITY_ENC_PREFIX))
 		return sp_identity_decode(sk, s, n);
 	if ((err = pass_get(pc)) != SP_OK)
@@ -250,8 +276,57 @@ void sp_identities_free(sp_identities *ids)
 	ids->n = 0;
 }
 
+/* A signing identity file: exactly one SPKSIGSEC1 or SPKSIGENC1 line. */
+int sp_sign_identity_parse(unsigned char sk[64], unsigned char pk[32], const char *text,
+    size_t len, sp_pass_fn pass, void *pass_ctx, size_t *bad_line)
+{
+	pass_cache pc = { pass, pass_ctx, NULL, 0, 0 };
+	lines l = { text, len, 0, 0 };
+	unsigned char seed[32];
+	const char *s;
+	size_t n;
+	int err = SP_ERR_ENCODING;
+
+	if (bad_line != NULL)
+		*bad_line = 0;
+	if (sk == NULL || pk == NULL || (text == NULL && len > 0))
+		return SP_ERR_ARG;
+	if (count_lines(text, len) != 1 || !next_line(&l, &s, &n))
+		return SP_ERR_ENCODING;
+	if (sp_prefix_match(s, n, SP_SIGN_IDENTITY_ENC_PREFIX)) {
+		if ((err = pass_get(&pc)) == SP_OK)
+			err = decrypt_key(seed, SP_SIGN_IDENTITY_ENC_PREFIX, LABEL_SIGN_ENCRYPTED, s, n,
+			    pc.buf, pc.len);
+	} else {
+		err = sp_sign_identity_decode(seed, s, n);
+	}
+	if (err == SP_OK)
+		err = sp_sign_from_seed(pk, sk, seed);
+	if (err != SP_OK && bad_line != NULL && err != SP_ERR_ARG)
+		*bad_line = l.lineno;
+	sodium_memzero(seed, sizeof seed);
+	pass_wipe(&pc);
+	return err;
+}
+
+typedef int (*key_decode_fn)(unsigned char pk[32], const char *text, size_t len);
+static int keys_parse(key_decode_fn decode, unsigned char (**pks)[32], size_t *n,
+    const char *text, size_t len, size_t *bad_line);
+
 int sp_recipients_parse(unsigned char (**pks)[32], size_t *n, const char *text, size_t len,
     size_t *bad_line)
+{
+	return keys_parse(sp_recipient_decode, pks, n, text, len, bad_line);
+}
+
+int sp_signers_parse(unsigned char (**pks)[32], size_t *n, const char *text, size_t len,
+    size_t *bad_line)
+{
+	return keys_parse(sp_signer_decode, pks, n, text, len, bad_line);
+}
+
+static int keys_parse(key_decode_fn decode, unsigned char (**pks)[32], size_t *n,
+    const char *text, size_t len, size_t *bad_line)
 {
 	lines l = { text, len, 0, 0 };
 	unsigned char (*grown)[32];
@@ -270,7 +345,7 @@ int sp_recipients_parse(unsigned char (**pks)[32], size_t *n, const char *text, 
 	if ((tmp = malloc(count * sizeof *tmp)) == NULL)
 		return SP_ERR_NOMEM;
 	while (next_line(&l, &s, &sn)) {
-		if ((err = sp_recipient_decode(tmp[used], s, sn)) != SP_OK) {
+		if ((err = decode(tmp[used], s, sn)) != SP_OK) {
 			if (bad_line != NULL)
 				*bad_line = l.lineno;
 			goto out;

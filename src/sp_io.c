@@ -247,6 +247,27 @@ int sp_source_read(void *src, unsigned char *buf, size_t len, size_t *got)
 	return SP_OK;
 }
 
+int sp_source_rereadable(const sp_source *s)
+{
+	struct stat st;
+
+	return s->mem != NULL || (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode));
+}
+
+int sp_source_rewind(sp_source *s)
+{
+	if (s->mem != NULL) {
+		s->mem_off = 0;
+		return SP_OK;
+	}
+	if (!sp_source_rereadable(s))
+		return SP_ERR_ARG;
+	if (lseek(s->fd, (off_t)s->peek_len, SEEK_SET) != (off_t)s->peek_len)
+		return SP_ERR_IO;
+	s->peek_off = 0;
+	return SP_OK;
+}
+
 void sp_source_close(sp_source *s)
 {
 	if (s == NULL)

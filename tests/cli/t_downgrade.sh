@@ -37,7 +37,7 @@ u32at() { od -An -tu4 -j "$2" -N 4 "$1" | tr -d ' '; } # little-endian host, as 
 # Layout (FORMAT.md): version u16 at 8, suite at 10, header_len u32 at 11, context_len at 35
 # (all bundles here have no context), stanza_count at 36, stanzas from 37 (type, u16 length,
 # body: 80 bytes X25519, 100 bytes Argon2id: salt, then t, m, p as u32 at body+16, +20, +24).
-is "x.spk: header_len 152 as FORMAT.md says for one X25519 stanza" 152 "$(u32at "$W/x.spk" 11)"
+is "x.spk: header_len 153 as FORMAT.md says for one X25519 stanza (version 2)" 153 "$(u32at "$W/x.spk" 11)"
 is "pp.spk: Argon2id stanza costs at 56/60/64 are t=3 m=65536 p=4" "3 65536 4" \
 	"$(u32at "$W/pp.spk" 56) $(u32at "$W/pp.spk" 60) $(u32at "$W/pp.spk" 64)"
 check "the unpatched bundles open (x.spk)" "$SP" open -i "$W/id" -o "$W/o0" "$W/x.spk"
@@ -60,7 +60,7 @@ for s in 0 2 255; do
 	bad "suite $s" "algorithm suite: refusing to downgrade" "$W/suite$s.spk"
 	hdr "suite $s" "algorithm suite" "$W/suite$s.spk"
 done
-for v in 2 256 65535; do
+for v in 3 256 65535; do
 	patch "$W/x.spk" "$W/ver$v.spk" 8 u16 $v
 	bad "version $v" "bundle format version $v is not supported.*upgrade secretpack" "$W/ver$v.spk"
 	hdr "version $v" "version $v " "$W/ver$v.spk"
@@ -113,8 +113,8 @@ bad "costs at the floor (t=2 m=19456 p=1): parsed, then the wrong key derived" "
 unset SECRETPACK_PASSPHRASE
 
 # 3. Stanza surgery, with count and header_len kept consistent. two.spk: S1 at 37, S2 at 120
-# (83 bytes each), MAC at 203, header_len 235, payload from 235.
-is "two.spk: header_len 235" 235 "$(u32at "$W/two.spk" 11)"
+# (83 bytes each), the signer type (version 2) at 203, MAC at 204, header_len 236, payload from 236.
+is "two.spk: header_len 236" 236 "$(u32at "$W/two.spk" 11)"
 # build OUT COUNT PIECES...: two.spk's fixed fields with header_len recomputed and stanza_count
 # COUNT, then the named stanzas, then two.spk's MAC and payload.
 piece() {
@@ -129,7 +129,7 @@ build() {
 	shift 2
 	: >"$W/.st"
 	for p; do piece "$p" >>"$W/.st"; done
-	bl=$((36 + 1 + $(wc -c <"$W/.st") + 32))
+	bl=$((36 + 1 + $(wc -c <"$W/.st") + 1 + 32))
 	{ part "$W/two.spk" 0 11; u32 $bl; part "$W/two.spk" 15 21; byte "$bc"; cat "$W/.st"
 	  part "$W/two.spk" 203; } >"$bo"
 }
@@ -169,8 +169,9 @@ build "$W/type0.spk" 2 S1t0 S2
 bad "a stanza of type 0" "recipient stanza" "$W/type0.spk"
 hdr "a stanza of type 0" "recipient stanza" "$W/type0.spk"
 
-# The passphrase stanza of xp.spk (X25519 S at 37, Argon2id P at 120, 103 bytes, MAC at 223).
-is "xp.spk: header_len 255" 255 "$(u32at "$W/xp.spk" 11)"
+# The passphrase stanza of xp.spk (X25519 S at 37, Argon2id P at 120, 103 bytes, signer type at
+# 223, MAC at 224).
+is "xp.spk: header_len 256" 256 "$(u32at "$W/xp.spk" 11)"
 pbuild() {
 	bo=$1 bc=$2
 	shift 2
@@ -182,7 +183,7 @@ pbuild() {
 		Psalt) part "$W/xp.spk" 120 3; byte 255; part "$W/xp.spk" 124 99 ;; # salt changed
 		esac >>"$W/.st"
 	done
-	bl=$((36 + 1 + $(wc -c <"$W/.st") + 32))
+	bl=$((36 + 1 + $(wc -c <"$W/.st") + 1 + 32))
 	{ part "$W/xp.spk" 0 11; u32 $bl; part "$W/xp.spk" 15 21; byte "$bc"; cat "$W/.st"
 	  part "$W/xp.spk" 223; } >"$bo"
 }
@@ -225,7 +226,7 @@ runbad() {
 }
 runbad "suite 0" "algorithm suite" "$W/suite0.spk" SECRETPACK_KEY_FILE="$W/id"
 runbad "suite 2" "algorithm suite" "$W/suite2.spk" SECRETPACK_KEY_FILE="$W/id"
-runbad "version 2" "version 2 is not supported" "$W/ver2.spk" SECRETPACK_KEY_FILE="$W/id"
+runbad "version 3" "version 3 is not supported" "$W/ver3.spk" SECRETPACK_KEY_FILE="$W/id"
 patch "$W/pp.spk" "$W/kdf.spk" 60 u32 4194304
 s=$(date +%s%N)
 runbad "m_cost 4 GiB" "passphrase cost parameters" "$W/kdf.spk" -u SECRETPACK_KEY_FILE \

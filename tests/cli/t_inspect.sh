@@ -46,7 +46,7 @@ created_min=$(date -u +%Y-%m-%d)
 # Without a key: the header only.
 check "inspect without a key" "$SP" inspect "$T/b.spk"
 cp "$T/.out" "$T/plain.txt"
-grep -q '^format: *secretpack bundle version 1$' "$T/plain.txt" && ok "shows the format version" || notok "shows the format version"
+grep -q '^format: *secretpack bundle version 2$' "$T/plain.txt" && ok "shows the format version" || notok "shows the format version"
 grep -q "^created: *$created_min" "$T/plain.txt" && ok "shows the creation time" || notok "shows the creation time"
 grep -Eq '^expires: *[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$' "$T/plain.txt" && ok "shows the expiry time" || notok "shows the expiry time"
 grep -q '^context: *shop@prod$' "$T/plain.txt" && ok "shows the context" || notok "shows the context"
@@ -71,7 +71,7 @@ is "SECRETPACK_KEY_FILE makes inspect show entries" 1 \
 check "inspect --json" "$SP" inspect --json "$T/b.spk"
 cp "$T/.out" "$T/plain.json"
 python3 -m json.tool "$T/plain.json" >/dev/null 2>&1 && ok "--json: valid JSON" || notok "--json: valid JSON"
-is "--json: version" 1 "$(json "$T/plain.json" 'j["version"]')"
+is "--json: version" 2 "$(json "$T/plain.json" 'j["version"]')"
 is "--json: context" shop@prod "$(json "$T/plain.json" 'j["context"]')"
 is "--json: recipients" "2 0" "$(json "$T/plain.json" '"%d %d" % (j["recipients"]["x25519"], j["recipients"]["passphrase"])')"
 is "--json: created" "$created_min" "$(json "$T/plain.json" 'j["created"][:10]')"

@@ -80,7 +80,7 @@ head -c 4096 /dev/urandom >"$T/random.spk"
 : >"$T/empty.spk"
 printf 'SPKB' >"$T/magic4.spk"
 cp "$T/b.spk" "$T/v0.spk"; poke "$T/v0.spk" 8 000
-cp "$T/b.spk" "$T/v2.spk"; poke "$T/v2.spk" 8 002
+cp "$T/b.spk" "$T/v3.spk"; poke "$T/v3.spk" 8 003
 cp "$T/b.spk" "$T/v258.spk"; poke "$T/v258.spk" 8 002; poke "$T/v258.spk" 9 001
 cp "$T/b.spk" "$T/suite.spk"; poke "$T/suite.spk" 10 002
 # The context sits in the header: changing it must break the header MAC, not just the check.
@@ -123,7 +123,7 @@ bad random "not a secretpack bundle" random.spk $O
 bad empty "not a secretpack bundle" empty.spk $O
 bad magic-only "truncated" magic4.spk $O
 bad version-0 "malformed bundle header" v0.spk $O
-bad version-2 "version 2 is not supported.*upgrade" v2.spk $O
+bad version-3 "version 3 is not supported.*upgrade" v3.spk $O
 bad version-258 "version 258 is not supported" v258.spk $O
 bad suite "algorithm suite" suite.spk $O
 bad header-edit "header authentication failed" ctxedit.spk --context Shop@test

@@ -267,7 +267,7 @@ static void forge_header(forge_buf *b, const forge_spec *s, unsigned char mac[32
 	size_t hdr_len = SP_MAGIC_BYTES + 2 + 1 + 4 + 8 + 8 + 4 + 1 + 1 + 3 + F_STANZA_BYTES + 32;
 
 	fb_put(b, SP_MAGIC, SP_MAGIC_BYTES);
-	fb_le(b, SP_VERSION, 2);
+	fb_le(b, SP_VERSION_V1, 2); /* a version 1 encoder */
 	fb_le(b, SP_SUITE_V1, 1);
 	fb_le(b, hdr_len, 4);
 	fb_le(b, FORGE_NOW - 3600, 8);

@@ -18,7 +18,7 @@ static void bundle_check_info(const sp_bundle_info *info)
 {
 	size_t len = strnlen(info->context, sizeof info->context);
 
-	FZ_CHECK(info->version == SP_VERSION && info->suite == SP_SUITE_V1);
+	FZ_CHECK((info->version == SP_VERSION || info->version == SP_VERSION_V1) && info->suite == SP_SUITE_V1);
 	FZ_CHECK(len <= SP_CONTEXT_MAX);
 	for (size_t i = 0; i < len; i++)
 		FZ_CHECK(info->context[i] >= 0x20 && info->context[i] <= 0x7e);

@@ -2,7 +2,8 @@
 # config.sh KEYFILE ARG...: prints an OCI config.json for the test container: read-only busybox
 # rootfs, Docker's default capabilities (or CAPS, e.g. "CAP_CHOWN CAP_SETUID"), a tmpfs at
 # /run/secrets unless NO_SECRETS_TMPFS is set, the identity bind-mounted read-only at
-# /run/secretpack/key, process.args = ARG...
+# /run/secretpack/key, process.args = ARG..., and ENV_EXTRA (one NAME=VALUE) added to the
+# environment, as a Dockerfile ENV line would.
 set -eu
 key=$1; shift
 q() { printf '"%s"' "$(printf '%s' "$1" | sed 's/[\\"]/\\&/g')"; }
@@ -26,7 +27,7 @@ cat <<JSON
 		"terminal": false,
 		"user": {"uid": 0, "gid": 0},
 		"args": [$args],
-		"env": ["PATH=/usr/local/bin:/bin", "SECRETPACK_KEY_FILE=/run/secretpack/key"],
+		"env": ["PATH=/usr/local/bin:/bin", "SECRETPACK_KEY_FILE=/run/secretpack/key"${ENV_EXTRA:+, $(q "$ENV_EXTRA")}],
 		"cwd": "/",
 		"capabilities": {
 			"bounding": [$caps],

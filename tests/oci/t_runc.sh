@@ -128,3 +128,19 @@ is "contrib/app/show-secrets.sh: three checks good, nothing leaked" "3|0" \
 	"$(grep -c '(good)' "$T/.out")|$(grep -c -e LEAKED -e READABLE "$T/.out")"
 is "contrib/app/show-secrets.sh: lists the directory, its 4 entries and the variable" "5|1" \
 	"$(grep -c ' app:app /run/secrets' "$T/.out")|$(grep -c 'DB_PASSWORD_FILE -> /run/secrets/db_password' "$T/.out")"
+
+# A signer pinned in the image (Dockerfile: ENV SECRETPACK_TRUST=spksig1...): the unsigned bundle
+# the image holds now, as anyone with the public key could make, is refused before the app runs;
+# the same secrets sealed and signed with the pinned key run.
+"$SP" keygen --sign -o "$T/key/sign" >"$T/sign.out" 2>&1 || notok "keygen --sign"
+SIGNER=$(tail -n 1 "$T/sign.out")
+ENV_EXTRA="SECRETPACK_TRUST=$SIGNER" container unsigned /usr/local/bin/secretpack run --user app -- /app/check.sh
+is "container, pinned signer, unsigned bundle: exit 1" 1 $?
+is "container, pinned signer, unsigned bundle: the app did not run" "" "$(cat "$T/.out")"
+is "container, pinned signer, unsigned bundle: one line saying it is not signed" 1 \
+	"$(grep -c "^secretpack: run: /etc/secretpack/bundle.spk: not signed, and SECRETPACK_TRUST requires a signature from $SIGNER" "$T/.err")"
+check "seal and sign the container's bundle" "$SP" seal -r "$(tail -n 1 "$T/keygen.out")" \
+	--sign "$T/key/sign" -o "$R/etc/secretpack/bundle.spk" -m "$T/in/manifest.ini"
+ENV_EXTRA="SECRETPACK_TRUST=$SIGNER" container signed /usr/local/bin/secretpack run --user app -- /app/check.sh
+is "container, pinned signer, signed bundle: exit 0" 0 $?
+is "container, pinned signer, signed bundle: same report" "" "$(diff "$T/expected" "$T/.out")"

@@ -615,11 +615,11 @@ static void test_roundtrip_chunks(void **state)
 	/* exactly as many messages as the spec says */
 	base_params(&p, e1, 1);
 	assert_int_equal(seal(&out, &p, content, SP_CHUNK_BYTES), SP_OK);
-	assert_int_equal(out.len, expected_len(152, 21, SP_CHUNK_BYTES));
+	assert_int_equal(out.len, expected_len(153, 21 + 34, SP_CHUNK_BYTES));
 	mb_free(&out);
 	base_params(&p, e2, 1);
 	assert_int_equal(seal(&out, &p, content, SP_CHUNK_BYTES + 1), SP_OK);
-	assert_int_equal(out.len, expected_len(152, 21, SP_CHUNK_BYTES + 1));
+	assert_int_equal(out.len, expected_len(153, 21 + 34, SP_CHUNK_BYTES + 1));
 	mb_free(&out);
 	free(content);
 }
@@ -986,7 +986,7 @@ static void test_not_a_bundle(void **state)
 		{ "age-encryption.org/v1\n", 22, SP_ERR_NOT_BUNDLE },
 		{ "X", 1, SP_ERR_NOT_BUNDLE },
 		{ "SPKB\r\n\x1a\n\x01", 9, SP_ERR_TRUNCATED },
-		{ "SPKB\r\n\x1a\n\x02\x00\x01", 11, SP_ERR_VERSION },
+		{ "SPKB\r\n\x1a\n\x03\x00\x01", 11, SP_ERR_VERSION },
 		{ "SPKB\r\n\x1a\n\x00\x01\x01", 11, SP_ERR_VERSION },
 		{ "SPKB\r\n\x1a\n\x00\x00\x01", 11, SP_ERR_HEADER },
 		{ "SPKB\r\n\x1a\n\x01\x00", 10, SP_ERR_TRUNCATED },
@@ -1059,7 +1059,7 @@ static int header_flip_want(const unsigned char *hdr, size_t off, size_t hdr_len
 	if (off < OFF_VERSION)
 		return SP_ERR_NOT_BUNDLE;
 	if (off == OFF_VERSION)
-		return bit == 1 ? SP_ERR_HEADER : SP_ERR_VERSION;
+		return (hdr[OFF_VERSION] ^ bit) == 0 ? SP_ERR_HEADER : SP_ERR_VERSION;
 	if (off < OFF_SUITE)
 		return SP_ERR_VERSION;
 	if (off == OFF_SUITE)
@@ -1082,6 +1082,8 @@ static int header_flip_want(const unsigned char *hdr, size_t off, size_t hdr_len
 		return bit == 0x80 ? SP_ERR_HEADER : SP_ERR_HEADER_MAC; /* printable or not */
 	if (off >= hdr_len - SP_MAC_BYTES)
 		return SP_ERR_HEADER_MAC;
+	if (off == hdr_len - SP_MAC_BYTES - 1)
+		return SP_ERR_HEADER;     /* signer type 0: any other value is unknown or too long */
 	if ((off - stanza) % STANZA_X_BYTES < 3)
 		return SP_ERR_STANZA;     /* type or body length */
 	if (off < stanza + STANZA_X_BYTES)
@@ -1095,7 +1097,7 @@ static void test_header_flips(void **state)
 	sp_seal_params p;
 	membuf out;
 	open_args a = with_key(0);
-	const size_t hdr_len = 36 + 4 + 1 + 2 * STANZA_X_BYTES + 32;
+	const size_t hdr_len = 36 + 4 + 1 + 2 * STANZA_X_BYTES + 1 + 32;
 
 	(void)state;
 	base_params(&p, e, 1);
@@ -1141,7 +1143,7 @@ static void restanza(membuf *dst, const membuf *src, size_t ctx_len, const int *
 	for (size_t i = 0; i < n; i++)
 		mb_put(dst, src->p + first + (size_t)order[i] * STANZA_X_BYTES, STANZA_X_BYTES);
 	mb_put(dst, src->p + mac, src->len - mac);
-	hdr = (uint32_t)(first + n * STANZA_X_BYTES + SP_MAC_BYTES);
+	hdr = (uint32_t)(first + n * STANZA_X_BYTES + 1 + SP_MAC_BYTES); /* signer type, MAC */
 	for (int i = 0; i < 4; i++)
 		dst->p[OFF_HDRLEN + i] = (unsigned char)(hdr >> (8 * i));
 }
@@ -1181,7 +1183,7 @@ static void test_stanza_games(void **state)
 	mb_free(&m);
 	/* a byte between the last stanza and the MAC */
 	{
-		size_t mac = OFF_CTXLEN + 2 + 2 * STANZA_X_BYTES;
+		size_t mac = OFF_CTXLEN + 2 + 2 * STANZA_X_BYTES + 1;
 
 		memset(&m, 0, sizeof m);
 		mb_put(&m, out.p, mac);
@@ -1201,7 +1203,7 @@ static void test_argon2_stanza_games(void **state)
 	sp_seal_params p;
 	membuf out, m;
 	open_args a = { NULL, 0, "pw", NULL, 1700000000 };
-	const size_t st = OFF_CTXLEN + 2, body = st + 3, hdr_len = st + 3 + 100 + 32;
+	const size_t st = OFF_CTXLEN + 2, body = st + 3, hdr_len = st + 3 + 100 + 1 + 32;
 	uint32_t hdr = (uint32_t)(hdr_len + 103);
 
 	(void)state;
@@ -1251,7 +1253,7 @@ static void test_payload_flips(void **state)
 	sp_seal_params p;
 	membuf out;
 	open_args a = with_key(0);
-	const size_t hdr_len = 152 + 0;
+	const size_t hdr_len = 153 + 0;
 
 	(void)state;
 	base_params(&p, e, 2);
@@ -1283,7 +1285,7 @@ static void test_truncation(void **state)
 	assert_int_equal(seal(&out, &p, content, 100 + 2 * SP_CHUNK_BYTES), SP_OK);
 	assert_int_equal(open_err(out.p, 0, &a), SP_ERR_NOT_BUNDLE);
 	/* every cut in the header, the stream header and the index */
-	body = 152 + 24 + 4 + 2 * 17 + ABYTES;
+	body = 153 + 24 + 4 + 2 * 17 + 34 + ABYTES;
 	for (size_t cut = 1; cut < body + 3; cut++)
 		if (open_err(out.p, cut, &a) != SP_ERR_TRUNCATED)
 			fail_msg("cut at %zu: got %s", cut, sp_err_str(open_err(out.p, cut, &a)));

@@ -44,6 +44,15 @@ typedef struct {
 	size_t n_sk;
 	want_entry e[ENTRIES_MAX];
 	size_t n_e;
+	/* format version 2 */
+	unsigned char trust[KEYS_MAX][32];  /* signers the opener requires, when n_trust > 0 */
+	size_t n_trust;
+	int has_signer, is_signed;          /* signer: line, and whether it names a key */
+	unsigned char signer[32];
+	unsigned char rcpt[KEYS_MAX][32];   /* recipient: lines, the index's list on success */
+	size_t n_rcpt;
+	int rcpt_pass;                      /* passphrase_recipient: line, or -1 */
+	uint64_t not_before;                /* not_before: line, 0 for none */
 	unsigned char *bundle;
 	size_t len;
 	char problem[160];    /* set when the file itself is malformed */
@@ -66,7 +75,8 @@ static const char *const err_names[SP_ERR_COUNT_] = {
 	"SP_ERR_TRAILING", "SP_ERR_PAYLOAD", "SP_ERR_NAME", "SP_ERR_DUPLICATE", "SP_ERR_META",
 	"SP_ERR_ENCODING", "SP_ERR_CHECKSUM", "SP_ERR_ARMOR", "SP_ERR_TIME", "SP_ERR_PERM",
 	"SP_ERR_EXISTS", "SP_ERR_NOT_FOUND", "SP_ERR_NOT_TMPFS", "SP_ERR_UNSAFE_PATH",
-	"SP_ERR_PRIV", "SP_ERR_MANIFEST", "SP_ERR_CRYPTO",
+	"SP_ERR_PRIV", "SP_ERR_MANIFEST", "SP_ERR_CRYPTO", "SP_ERR_UNSIGNED", "SP_ERR_UNTRUSTED",
+	"SP_ERR_SIGNATURE", "SP_ERR_KEY_KIND", "SP_ERR_NOT_BEFORE",
 };
 
 static const char *err_name(int err)
@@ -136,7 +146,18 @@ static int parse_field(vector *v, char *line)
 		v->has_want_pass = 1;
 		return sodium_hex2bin(v->want_pass, sizeof v->want_pass, val, strlen(val), NULL,
 		    &v->want_pass_len, NULL);
-	}
+	} else if (strcmp(line, "trust") == 0 && v->n_trust < KEYS_MAX)
+		return sodium_hex2bin(v->trust[v->n_trust++], 32, val, strlen(val), NULL, NULL, NULL);
+	else if (strcmp(line, "signer") == 0) {
+		v->has_signer = 1;
+		v->is_signed = strcmp(val, "none") != 0;
+		return v->is_signed ? sodium_hex2bin(v->signer, 32, val, strlen(val), NULL, NULL, NULL) : 0;
+	} else if (strcmp(line, "recipient") == 0 && v->n_rcpt < KEYS_MAX)
+		return sodium_hex2bin(v->rcpt[v->n_rcpt++], 32, val, strlen(val), NULL, NULL, NULL);
+	else if (strcmp(line, "passphrase_recipient") == 0)
+		v->rcpt_pass = atoi(val);
+	else if (strcmp(line, "not_before") == 0)
+		v->not_before = strtoull(val, NULL, 10);
 	else
 		return -1;
 	return 0;
@@ -251,8 +272,13 @@ static const char *layer_of(int step, int err)
 		return err == SP_ERR_EXPIRED ? "expired" : "context";
 	case 3:
 		return err == SP_ERR_TAMPERED ? "payload" : "index";
+	case 5:
+		return "trust";
+	case 6:
+		return "not-before";
 	default:
-		return err == SP_ERR_TRAILING ? "trailing" : "payload";
+		return err == SP_ERR_TRAILING ? "trailing" : err == SP_ERR_SIGNATURE ? "signature"
+			: "payload";
 	}
 }
 
@@ -279,7 +305,7 @@ typedef struct {
 	sp_read_fn r;
 	void *rctx;
 	sp_opener *o;
-	int step; /* 0 begin, 1 unlock, 2 check, 3 index, 4 payload */
+	int step; /* 0 begin, 5 trust, 1 unlock, 2 check, 6 not before, 3 index, 4 payload */
 	const sp_entry *e;
 	size_t n;
 	hashes h;
@@ -291,6 +317,10 @@ static int open_steps(const vector *v, opening *op)
 
 	if ((err = sp_open_begin(&op->o, op->r, op->rctx)) != SP_OK)
 		return err;
+	op->step = 5;
+	if (v->n_trust > 0 &&
+	    (err = sp_open_trust(op->o, (const unsigned char (*)[32])v->trust, v->n_trust)) != SP_OK)
+		return err;
 	op->step = 1;
 	err = sp_open_unlock(op->o, (const unsigned char (*)[32])v->sk, v->n_sk, v->pass,
 	    v->pass ? strlen(v->pass) : 0);
@@ -298,6 +328,9 @@ static int open_steps(const vector *v, opening *op)
 		return err;
 	op->step = 2;
 	if ((err = sp_open_check(op->o, v->context, v->now)) != SP_OK)
+		return err;
+	op->step = 6;
+	if ((err = sp_open_check_created(op->o, v->not_before)) != SP_OK)
 		return err;
 	op->step = 3;
 	if ((err = sp_open_index(op->o, &op->e, &op->n)) != SP_OK)
@@ -356,6 +389,29 @@ static void check_canonical(const vector *v)
 	free(text);
 }
 
+/* The signer the header names and, on success, the recipient list of the index. */
+static void check_v2(const vector *v, const sp_opener *o)
+{
+	const unsigned char (*pks)[32];
+	sp_bundle_info info;
+	size_t n;
+	int pass, mine;
+
+	sp_open_info(o, &info);
+	if (v->has_signer) {
+		assert_int_equal(info.is_signed, v->is_signed);
+		if (v->is_signed)
+			assert_memory_equal(info.signer, v->signer, 32);
+	}
+	if (v->rcpt_pass < 0)
+		return;
+	assert_int_equal(sp_open_recipients(o, &pks, &n, &pass, &mine), SP_OK);
+	assert_int_equal(n, v->n_rcpt);
+	assert_int_equal(pass, v->rcpt_pass);
+	for (size_t i = 0; i < n; i++)
+		assert_memory_equal(pks[i], v->rcpt[i], 32);
+}
+
 static void run_bundle(const vector *v)
 {
 	opening *op;
@@ -391,6 +447,8 @@ static void run_bundle(const vector *v)
 	}
 	if (err == SP_OK)
 		check_entries(v, op->e, op->n, &op->h);
+	if (err == SP_OK)
+		check_v2(v, op->o);
 	sp_open_free(op->o);
 	sp_source_close(src);
 	free(op);
@@ -585,6 +643,7 @@ int main(int argc, char **argv)
 		vector *v = &vecs[i];
 
 		snprintf(v->path, sizeof v->path, "%s/%s", dir, names[i]);
+		v->rcpt_pass = -1;
 		if ((v->text = read_text(v->path)) == NULL)
 			snprintf(v->problem, sizeof v->problem, "unreadable or over 4 MiB");
 		else
