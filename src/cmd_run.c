@@ -45,7 +45,7 @@ static const char run_usage[] =
 	"                    others; an entry's env is not exported; a key file readable by group\n"
 	"                    or others is accepted (the app runs in another container)\n"
 	"  --group GID       with --deliver: entries get group GID (one of the current groups,\n"
-	"                    e.g. the pod's fsGroup) and group read; nested names are refused\n"
+	"                    e.g. the pod's fsGroup) and group read (directories 0550)\n"
 	"  Key: one of SECRETPACK_KEY (identity text), SECRETPACK_KEY_FILE, SECRETPACK_KEY_FD\n"
 	"  (descriptor, closed before anything else); passphrase bundles: SECRETPACK_PASSPHRASE or\n"
 	"  SECRETPACK_PASSPHRASE_FILE. A key or passphrase file USER could read is refused (keep it\n"

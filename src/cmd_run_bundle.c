@@ -220,8 +220,7 @@ int run_open_bundle(struct run *r, size_t bi)
 		rc = sp_fail_err("run", SP_ERR_NOMEM);
 		goto out;
 	}
-	if (add_entries(r, bi, e, n) != EXIT_OK || entry_owners(r, path, e, n, uid, gid) != EXIT_OK ||
-	    (r->o.deliver && run_deliver_entries(r, path, e, n) != EXIT_OK))
+	if (add_entries(r, bi, e, n) != EXIT_OK || entry_owners(r, path, e, n, uid, gid) != EXIT_OK)
 		goto out;
 	s.entries = e;
 	s.uid = uid;

@@ -52,20 +52,6 @@ uint32_t run_deliver_mode(const struct run *r, uint32_t mode)
 	return m;
 }
 
-int run_deliver_entries(const struct run *r, const char *bundle, const sp_entry *e, size_t n)
-{
-	size_t i;
-
-	if (r->o.group == (gid_t)-1)
-		return EXIT_OK;
-	for (i = 0; i < n; i++)
-		if (strchr(e[i].name, '/') != NULL)
-			return sp_fail("run: %s: entry %s: a nested name cannot be delivered with --group "
-			    "(its directory would keep the group out): seal it under a plain name",
-			    bundle, e[i].name);
-	return EXIT_OK;
-}
-
 /* The group must be one the process has: a non-root chown to any other fails. */
 static int check_group(const struct run *r)
 {
@@ -119,7 +105,7 @@ static int open_dir(struct run *r)
 		    (unsigned)geteuid());
 	earlier = fstatat(r->dirfd, DELIVERED, &mk, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISREG(mk.st_mode) && mk.st_uid == geteuid();
-	err = sp_vault_clear(r->dirfd, (uid_t)-1, earlier ? SP_CLEAR_EARLIER : SP_CLEAR_EMPTY, bad,
+	err = sp_vault_clear(r->dirfd, (uid_t)-1, earlier ? SP_CLEAR_DELIVERED : SP_CLEAR_EMPTY, bad,
 	    sizeof bad, &why);
 	if (err == SP_ERR_UNSAFE_PATH && why == SP_CLEAR_NOT_EMPTY)
 		return sp_fail("run: %s: not empty (it holds %s) and not left by an earlier --deliver: "
@@ -136,7 +122,9 @@ static int open_dir(struct run *r)
 	if (fd < 0)
 		return sp_fail("run: %s: %s", r->dir, strerror(errno));
 	(void)close(fd);
-	err = sp_vault_begin(&r->v, r->dirfd, (uid_t)-1, r->o.group, 0500);
+	/* Subdirectories of nested names: the group enters them with --group, nobody else. */
+	err = sp_vault_begin(&r->v, r->dirfd, (uid_t)-1, r->o.group,
+	    r->o.group != (gid_t)-1 ? 0550 : 0500);
 	if (err != SP_OK)
 		return sp_fail_path("run", r->dir, err);
 	return EXIT_OK;

@@ -113,8 +113,6 @@ int run_deliver_args(const struct run_opts *o, int n_cmd);
 /* --deliver: opens the bundles into DIR and exits without starting anything; EXIT_OK/EXIT_FAIL,
  * or 128+N after a terminating signal. Nothing is left half-written on failure. */
 int run_deliver(struct run *r);
-/* --deliver: refuses what cannot be delivered (a nested name with --group). */
-int run_deliver_entries(const struct run *r, const char *bundle, const sp_entry *e, size_t n);
 /* --deliver: the mode an entry gets (owner bits of the bundle's, group read with --group). */
 uint32_t run_deliver_mode(const struct run *r, uint32_t mode);
 /* --init: forks the app, stays as its init, removes the secrets when it ends; its status. */

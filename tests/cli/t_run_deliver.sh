@@ -178,9 +178,6 @@ fails "restart with the wrong key" "$T/b.spk: .*(key|recipient)" \
 newk
 fails "tampered bundle" "$T/bad.spk: " 'ed; sv; init --group 2000 --bundle "$T/b.spk" "--bundle" "$T/bad.spk"'
 newk
-fails "nested name with --group" "entry db/password: a nested name cannot be delivered with --group" \
-	'ed; sv; init --group 2000 --bundle "$T/nested.spk"'
-newk
 fails "--group not one of the init container's groups" "--group 3000: not a group secretpack runs with \(uid 1000, gid 1000\)" \
 	'ed; sv; init --group 3000 --bundle "$T/b.spk"'
 newk
@@ -194,8 +191,20 @@ chmod 2777 "$C/ed"
 refuse "not a tmpfs (emptyDir without medium: Memory)" "$C/ed is not a tmpfs: give the emptyDir medium: Memory" \
 	kns 'sv; init --bundle "$T/b.spk"'
 is "not a tmpfs: nothing written" "" "$(ls -A "$C/ed")"
+newk
 nested=$(kns 'ed; sv; init --bundle "$T/nested.spk" && stat -c "%a %u" "$C/ed/db" "$C/ed/db/password" | tr "\n" " "' 2>&1)
 is "nested name without --group: directory 0500 and file 0400 of the init uid" "500 1000 400 1000 " "$nested"
+newk
+kns 'ed; sv; init --group 2000 --bundle "$T/nested.spk" || exit 98
+	echo "modes=$(stat -c "%a %u %g" "$C/ed/db" "$C/ed/db/password" | tr "\n" " ")"
+	echo "app=$(as 1001 2000 cat "$C/ed/db/password")"
+	echo "outsider=$(as 1001 - cat "$C/ed/db/password" 2>/dev/null || echo denied)"
+	init --group 2000 --bundle "$T/b1.spk"; echo "again=$?"; echo "ls=$(look)"
+' >"$T/.out" 2>"$T/.err"
+is "nested name with --group: directory 0550 and file 0440, group fsGroup" "550 1000 2000 440 1000 2000 " "$(val modes)"
+is "nested name with --group: the app reads it, an outsider cannot" "s3cret-db-password denied" "$(val app) $(val outsider)"
+is "nested name with --group: a restart removes the 0550 directory" "0 .secretpack-delivered db_password " \
+	"$(val again) $(val ls)"
 
 # ---- usage ----
 
