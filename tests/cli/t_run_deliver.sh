@@ -133,6 +133,33 @@ is "restart: exactly the new entries (api_token revoked, stale stage removed)" \
 	".secretpack-delivered db_password " "$(val ls)"
 is "restart: the app reads the new content" "other-eyes-only" "$(val db)"
 
+# ---- killed or stopped mid-delivery, then restarted on the same emptyDir ----
+
+head -c 1500000 /dev/urandom >"$T/in/big"
+seal "$T/big.spk" "$T/in/big" "$T/in/db_password" "$T/in/api_token" || exit 1
+chmod 644 "$T/big.spk"
+newk
+# The bundle on a FIFO that stalls part-way: the delivery is caught with the big entry half
+# written in its staging directory (and the marker in DIR).
+kns 'ed; sv; for n in 300000 800000 1400000; do
+		mkfifo "$C/m/f$n"; { head -c $n "$T/big.spk"; sleep 5; } >"$C/m/f$n" &
+		init --group 2000 --bundle "$C/m/f$n" 2>/dev/null & p=$!
+		sleep 0.5; echo "stage$n=$(ls -A "$C/ed" | grep -c stage)"; kill -KILL $(pgrep -P $p) 2>/dev/null; wait $p
+	done
+	echo "left=$(look | sed "s/stage-[0-9a-f]*/stage/")"
+	init --group 2000 --bundle "$T/b1.spk"; echo "init=$?"; echo "ls=$(look)"
+	mkfifo "$C/m/fifo"; { head -c 800000 "$T/big.spk"; sleep 1; tail -c +800001 "$T/big.spk"; } >"$C/m/fifo" &
+	init --group 2000 --bundle "$C/m/fifo" & p=$!
+	sleep 0.5; kill -TERM $(pgrep -P $p); wait $p; echo "term=$?"; echo "after=$(look)"
+' >"$T/.out" 2>"$T/.err"
+is "SIGKILL with a half-written entry: a stage and the marker are left" "1 1 1 .secretpack-delivered .secretpack-stage " \
+	"$(val stage300000) $(val stage800000) $(val stage1400000) $(val left)"
+is "SIGKILL mid-delivery, then a restart: exit 0, exactly the new entries" \
+	"0 .secretpack-delivered db_password " "$(val init) $(val ls)"
+is "SIGTERM during a delivery: held until the end, exit 143, nothing left" "143 " "$(val term) $(val after)"
+grep -q "stopped by signal 15 (Terminated) during --deliver: nothing was left in $C/ed" "$T/.err"
+is "SIGTERM during a delivery: the one line says so" 0 $?
+
 # ---- what another writer planted ----
 
 newk
