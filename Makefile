@@ -45,7 +45,7 @@ BIN_DEPS =
 endif
 
 DEBS_BUILD = gcc make pkg-config file libsodium-dev libargon2-dev libinih-dev
-DEBS_TEST = libcmocka-dev strace runc busybox-static clang valgrind cppcheck clang-tidy gdb gosu git tini
+DEBS_TEST = libcmocka-dev strace runc busybox-static clang valgrind cppcheck clang-tidy gdb gosu git tini python3-yaml
 
 .PHONY: all check check-run demo demo-run deps deps-test unit clean install lint fuzz \
         check-asan check-valgrind

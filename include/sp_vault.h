@@ -45,6 +45,8 @@ enum {
 	                     * the caller's euid or uid, writable by nobody else, files of one link,
 	                     * directories 0500 or 0700 */
 	SP_CLEAR_PURGE,     /* everything, unchecked */
+	SP_CLEAR_DELIVERED, /* as SP_CLEAR_EARLIER, and directories may also be 0550 (what
+	                     * `run --deliver --group` leaves) */
 };
 /* Why sp_vault_clear refused a name. */
 enum {
@@ -56,7 +58,8 @@ enum {
 	                     * or not private) */
 	SP_CLEAR_WRITABLE,  /* writable by group or others */
 	SP_CLEAR_LINKS,     /* a file with more than one name */
-	SP_CLEAR_DIR_MODE,  /* a directory not 0500 (as a run leaves it) or 0700 (a killed run) */
+	SP_CLEAR_DIR_MODE,  /* a directory not 0500 (as a run leaves it) or 0700 (a killed run)
+	                     * (or 0550 with SP_CLEAR_DELIVERED) */
 	SP_CLEAR_DEEP,      /* deeper than any entry name */
 };
 /* Empties dirfd of what an earlier run left (how: SP_CLEAR_*). Stale staging directories (ours,

@@ -18,6 +18,8 @@ static const char run_usage[] =
 	"                      [--init] [--keep-env NAME]... [--allow-disk] [--allow-new-privs]\n"
 	"                      [--unlink-key] [--env-allow PATTERN]... [--env VAR=ENTRY]...\n"
 	"                      [--trust SIGNER]... [--not-before TIME] -- COMMAND [ARG...]\n"
+	"       secretpack run --deliver [--group GID] [--bundle PATH]... [--dir DIR] [--context TEXT]\n"
+	"                      [--trust SIGNER]... [--not-before TIME] [--allow-disk]\n"
 	"  Opens the bundles into DIR (a tmpfs), owned by USER, then drops to USER and execs COMMAND.\n"
 	"  All or nothing: on any failure nothing is left in DIR and COMMAND is not started.\n"
 	"  --bundle PATH     bundle to open, repeatable (SECRETPACK_BUNDLE; " DEFAULT_BUNDLE ")\n"
@@ -42,6 +44,13 @@ static const char run_usage[] =
 	"                    them; repeatable (SECRETPACK_TRUST=KEY-OR-FILE,...)\n"
 	"  --not-before TIME refuse a bundle created before TIME: YYYY-MM-DD (start of day UTC),\n"
 	"                    YYYY-MM-DDTHH:MM:SSZ, or 30d, 12h... ago (SECRETPACK_NOT_BEFORE)\n"
+	"  --deliver         write the secrets into DIR and exit 0, starting nothing (a Kubernetes\n"
+	"                    init container as a non-root user): DIR is the tmpfs root (emptyDir),\n"
+	"                    not taken over; entries owned by the current uid, never readable by\n"
+	"                    others; an entry's env is not exported; a key file readable by group\n"
+	"                    or others is accepted (the app runs in another container)\n"
+	"  --group GID       with --deliver: entries get group GID (one of the current groups,\n"
+	"                    e.g. the pod's fsGroup) and group read (directories 0550)\n"
 	"  Key: one of SECRETPACK_KEY (identity text), SECRETPACK_KEY_FILE, SECRETPACK_KEY_FD\n"
 	"  (descriptor, closed before anything else); passphrase bundles: SECRETPACK_PASSPHRASE or\n"
 	"  SECRETPACK_PASSPHRASE_FILE. A key or passphrase file USER could read is refused (keep it\n"
@@ -203,11 +212,26 @@ static int init_var(struct run_opts *o)
 	return EXIT_OK;
 }
 
+/* --group GID: a number (a pod's fsGroup has no name in the image). */
+static int group_arg(struct run_opts *o, const char *v)
+{
+	char *end;
+	unsigned long g;
+
+	errno = 0;
+	g = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || g >= 0xffffffffUL)
+		return sp_usage_error("run", "--group '%s': expected a numeric gid (e.g. the pod's "
+		    "fsGroup, --group 2000)", v);
+	o->group = (gid_t)g;
+	return EXIT_OK;
+}
+
 /* EXIT_OK, EXIT_USAGE, or -1 after -h. */
 static int parse_args(struct run_opts *o, int argc, char **argv)
 {
 	enum { O_BUNDLE = 256, O_DIR, O_USER, O_CONTEXT, O_INIT, O_KEEP, O_DISK, O_NNP, O_UNLINK,
-	    O_ALLOW, O_ENV, O_TRUST, O_NOT_BEFORE };
+	    O_ALLOW, O_ENV, O_TRUST, O_NOT_BEFORE, O_DELIVER, O_GROUP };
 	static const struct option opts[] = {
 		{ "bundle", required_argument, 0, O_BUNDLE }, { "dir", required_argument, 0, O_DIR },
 		{ "user", required_argument, 0, O_USER }, { "context", required_argument, 0, O_CONTEXT },
@@ -217,6 +241,7 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		{ "env", required_argument, 0, O_ENV }, { "help", no_argument, 0, 'h' },
 		{ "trust", required_argument, 0, O_TRUST },
 		{ "not-before", required_argument, 0, O_NOT_BEFORE },
+		{ "deliver", no_argument, 0, O_DELIVER }, { "group", required_argument, 0, O_GROUP },
 		{ 0, 0, 0, 0 },
 	};
 	const char *allow[ENV_ALLOW_MAX], *bundle_env = NULL, *nb = NULL, *trust_env = NULL;
@@ -276,12 +301,20 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case O_NOT_BEFORE: nb = optarg; break;
+		case O_DELIVER: o->deliver = 1; break;
+		case O_GROUP:
+			if ((rc = group_arg(o, optarg)) != EXIT_OK)
+				return rc;
+			break;
 		case 'h': (void)fputs(run_usage, stdout); return -1;
 		case ':': return sp_usage_error("run", "option %s needs a value", argv[optind - 1]);
 		default: return sp_usage_error("run", "unknown option %s", argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
+	if (o->deliver || o->group != (gid_t)-1) {
+		if ((rc = run_deliver_args(o, argc - optind)) != EXIT_OK)
+			return rc;
+	} else if (optind >= argc)
 		return sp_usage_error("run", "no command: pass -- COMMAND [ARG...]");
 	o->cmd = argv + optind;
 	if ((rc = flag_or_env("--bundle", NULL, "SECRETPACK_BUNDLE", DEFAULT_BUNDLE, &bundle_env)) != EXIT_OK)
@@ -303,6 +336,10 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 	for (size_t i = 0; i < n_allow; i++)
 		if ((rc = env_allow(o, allow[i], "--env-allow")) != EXIT_OK)
 			return rc;
+	if (o->deliver && (o->user != NULL || o->init || o->n_allow > 0))
+		return sp_usage_error("run", "--deliver: %s is set, but nothing is started: unset it",
+		    o->user != NULL ? "SECRETPACK_USER" : o->init ? "SECRETPACK_INIT" :
+		    "--env-allow (or SECRETPACK_ENV_ALLOW)");
 	return EXIT_OK;
 }
 
@@ -380,6 +417,7 @@ int cmd_run(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.dirfd = -1;
 	r.guard_fd = -1;
+	r.o.group = (gid_t)-1;
 	run_take_key_fds(&r);
 	if ((rc = parse_args(&r.o, argc, argv)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
@@ -389,6 +427,11 @@ int cmd_run(int argc, char **argv)
 	if (copy_environ(&r) != EXIT_OK) {
 		release(&r);
 		return EXIT_FAIL;
+	}
+	if (r.o.deliver) {
+		rc = run_deliver(&r);
+		release(&r);
+		return rc;
 	}
 	rc = prepare(&r);
 	sig = rc == EXIT_OK ? run_signals_pending(&r) : 0;

@@ -29,8 +29,15 @@ static int sink_step(struct sink *s, size_t idx, const unsigned char *buf, size_
 	int err;
 
 	if (!s->opened || s->current != idx) {
+		const sp_entry *e = &s->entries[idx];
+		sp_entry d;
 		s->err_entry = (int)idx;
-		err = sp_vault_open_entry(s->r->v, &s->entries[idx], s->uid[idx], s->gid[idx]);
+		if (s->r->o.deliver) { /* --deliver: its own modes (cmd_run_deliver.c) */
+			d = *e;
+			d.mode = run_deliver_mode(s->r, e->mode);
+			e = &d;
+		}
+		err = sp_vault_open_entry(s->r->v, e, s->uid[idx], s->gid[idx]);
 		if (err != SP_OK)
 			return err;
 		s->current = idx;

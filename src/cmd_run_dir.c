@@ -497,3 +497,11 @@ void run_signals_release(struct run *r)
 	(void)sigaction(SIGXFSZ, &r->old_xfsz, NULL);
 	(void)sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
 }
+
+/* --deliver: DIR's path as `run` checks it (absolute, plain, parents safe). */
+int run_check_dir_path(struct run *r)
+{
+	if (absolute_dir(r) != EXIT_OK || safe_ancestors(r) != EXIT_OK)
+		return EXIT_FAIL;
+	return EXIT_OK;
+}

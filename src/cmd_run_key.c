@@ -89,6 +89,7 @@ struct target {
 	gid_t groups[SP_USER_GROUPS_MAX + 1];
 	size_t n;
 	int self;                 /* the shim is not root and already runs as the app's uid */
+	int deliver;              /* --deliver: no app in this container, so none to keep out */
 };
 
 static void target_of(const struct run *r, struct target *t)
@@ -107,6 +108,7 @@ static void target_of(const struct run *r, struct target *t)
 		t->n = 1 + (n > 0 ? (size_t)n : 0);
 	}
 	t->self = t->uid == geteuid() && geteuid() != 0;
+	t->deliver = r->o.deliver;
 }
 
 enum reach { REACH_NONE, REACH_OWNER, REACH_GROUP, REACH_OTHER, REACH_LOOSE };
@@ -117,6 +119,11 @@ static enum reach reach_of(const struct target *t, const struct stat *st)
 {
 	size_t i;
 
+	/* --deliver starts nothing: the app runs in another container, which does not mount the
+	 * key (README, Kubernetes); the init container must read a key that kubelet gives it
+	 * through fsGroup (defaultMode 0440). */
+	if (t->deliver)
+		return REACH_NONE;
 	if (t->uid != 0) {
 		if (st->st_uid == t->uid)
 			return REACH_OWNER; /* even mode 0000: the owner may chmod it */
@@ -237,10 +244,14 @@ static const char *unlink_file(const char *path, int fd, char *why, size_t cap)
 	return why;
 }
 
-static int fail_open(const char *var, const char *path)
+static int fail_open(const struct run *r, const char *var, const char *path)
 {
 	int e = errno;
 
+	if ((e == EACCES || e == EPERM) && r->o.deliver)
+		return sp_fail("run: %s %s: permission denied: secretpack runs as uid %u and cannot read "
+		    "it: give the pod an fsGroup and the Secret volume defaultMode: 0440 (or run the init "
+		    "container as the file's owner)", var, path, (unsigned)geteuid());
 	if (e == ENOENT)
 		return sp_fail("run: %s %s: no such file: check the path", var, path);
 	if ((e == EACCES || e == EPERM) && geteuid() != 0)
@@ -266,7 +277,7 @@ static int load_file(struct run *r, const char *var, const char *path, int unlin
 	*len = 0;
 	/* O_NONBLOCK: a FIFO planted where a file is expected must not hang us; cleared below. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
-		return fail_open(var, path);
+		return fail_open(r, var, path);
 	target_of(r, &t);
 	describe(var, path, desc, fix);
 	if (fstat(fd, &st) != 0 || fcntl(fd, F_SETFL, O_RDONLY) != 0) {

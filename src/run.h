@@ -41,6 +41,8 @@ struct run_opts {
 	struct sp_trust trust;    /* --trust / SECRETPACK_TRUST: required signers */
 	const char *not_before_text; /* --not-before / SECRETPACK_NOT_BEFORE, as given */
 	uint64_t not_before;      /* 0 = none */
+	int deliver;              /* --deliver: write the secrets and exit (cmd_run_deliver.c) */
+	gid_t group;              /* --group GID with --deliver, or (gid_t)-1 */
 };
 
 struct run {
@@ -108,6 +110,15 @@ void run_signals_release(struct run *r);
 int run_guard_start(struct run *r);
 /* Drops to the user and execs; returns only on failure, with the exit status. */
 int run_start_app(struct run *r);
+/* DIR made absolute and checked like `run` does (parents owned by root or us, not writable). */
+int run_check_dir_path(struct run *r);
+/* --deliver: checks the flags that make no sense without a command; EXIT_OK or EXIT_USAGE. */
+int run_deliver_args(const struct run_opts *o, int n_cmd);
+/* --deliver: opens the bundles into DIR and exits without starting anything; EXIT_OK/EXIT_FAIL,
+ * or 128+N after a terminating signal. Nothing is left half-written on failure. */
+int run_deliver(struct run *r);
+/* --deliver: the mode an entry gets (owner bits of the bundle's, group read with --group). */
+uint32_t run_deliver_mode(const struct run *r, uint32_t mode);
 /* --init: forks the app, stays as its init, removes the secrets when it ends; its status. */
 int run_init_mode(struct run *r);
 

@@ -865,7 +865,8 @@ static int check_dir(scan *s, int fd, const char *prefix, unsigned depth)
 			err = refuse(s, path, SP_CLEAR_WRITABLE);
 		else if (S_ISREG(st.st_mode) && st.st_nlink != 1)
 			err = refuse(s, path, SP_CLEAR_LINKS);
-		else if (S_ISDIR(st.st_mode) && (st.st_mode & 07777) != 0500 && (st.st_mode & 07777) != 0700)
+		else if (S_ISDIR(st.st_mode) && (st.st_mode & 07777) != 0500 && (st.st_mode & 07777) != 0700 &&
+		    !(s->how == SP_CLEAR_DELIVERED && (st.st_mode & 07777) == 0550))
 			err = refuse(s, path, SP_CLEAR_DIR_MODE);
 		else if (S_ISDIR(st.st_mode) && depth + 1 >= SP_NAME_DEPTH_MAX)
 			err = refuse(s, path, SP_CLEAR_DEEP);
@@ -889,7 +890,8 @@ int sp_vault_clear(int dirfd, uid_t uid, int how, char *bad, size_t bad_cap, int
 	int err;
 
 	if (dirfd < 0 || bad == NULL || bad_cap == 0 || why == NULL ||
-	    (how != SP_CLEAR_EMPTY && how != SP_CLEAR_EARLIER && how != SP_CLEAR_PURGE))
+	    (how != SP_CLEAR_EMPTY && how != SP_CLEAR_EARLIER && how != SP_CLEAR_PURGE &&
+	    how != SP_CLEAR_DELIVERED))
 		return SP_ERR_ARG;
 	memset(&s, 0, sizeof s);
 	s.uid = uid;

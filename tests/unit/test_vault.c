@@ -766,6 +766,31 @@ static void t_clear_earlier(void **state)
 	assert_int_equal(count_names(d->path, &reserved), 0);
 }
 
+/* What `run --deliver --group` leaves (0550 directories) goes with SP_CLEAR_DELIVERED only. */
+static void t_clear_delivered(void **state)
+{
+	tdir *d = *state;
+	sp_vault *v;
+	char bad[256];
+	int why, reserved;
+
+	assert_int_equal(sp_vault_begin(&v, d->fd, NOID, NOGID, 0550), SP_OK);
+	assert_int_equal(stage(v, "a/b", "2", 0440), SP_OK);
+	assert_int_equal(sp_vault_commit(v), SP_OK);
+	sp_vault_free(v);
+	assert_int_equal(clear(d, SP_CLEAR_EARLIER, bad, &why), SP_ERR_UNSAFE_PATH);
+	assert_string_equal(bad, "a");
+	assert_int_equal(why, SP_CLEAR_DIR_MODE);
+	assert_int_equal(mkdirat(d->fd, "open", 0700), 0);
+	assert_int_equal(fchmodat(d->fd, "open", 0750, 0), 0);
+	assert_int_equal(clear(d, SP_CLEAR_DELIVERED, bad, &why), SP_ERR_UNSAFE_PATH);
+	assert_string_equal(bad, "open");
+	assert_int_equal(why, SP_CLEAR_DIR_MODE);
+	assert_int_equal(unlinkat(d->fd, "open", AT_REMOVEDIR), 0);
+	assert_int_equal(clear(d, SP_CLEAR_DELIVERED, bad, &why), SP_OK);
+	assert_int_equal(count_names(d->path, &reserved), 0);
+}
+
 /* refused_earlier: planted by setup(), refused with WHY, and nothing at all removed. */
 static void refused_earlier(tdir *d, const char *name, int want_why)
 {
@@ -924,6 +949,7 @@ int main(void)
 		T(t_clear_stale_stage),
 		T(t_clear_empty_refuses),
 		T(t_clear_earlier),
+		T(t_clear_delivered),
 		T(t_clear_refuses),
 		T(t_clear_purge),
 		T(t_stage_moved),
