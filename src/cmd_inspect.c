@@ -17,7 +17,10 @@ static const char inspect_usage[] =
 	"  Without a key: version, created, expires, context and recipients of BUNDLE.\n"
 	"  With -i (or SECRETPACK_KEY/SECRETPACK_KEY_FILE) or -p: also each entry's name, size, mode,\n"
 	"  owner and env variable, once the whole bundle authenticated. Never the contents.\n"
-	"  -c, --context CTX  the context to check against (default none)\n"
+	"  -i, --identity FILE  identity file (else SECRETPACK_KEY or SECRETPACK_KEY_FILE)\n"
+	"  -p, --passphrase     use the bundle's passphrase (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
+	"  -c, --context CTX    the context to check against (default none)\n"
+	"      --json           print the header and entries as one JSON object\n"
 	"  Entries are listed even when the context check (against -c) or the expiry check fails:\n"
 	"  inspect only looks. A failed check is shown on the 'checks:' line (JSON: \"checks\") and\n"
 	"  open, cat and run would refuse the bundle.\n";

@@ -18,7 +18,9 @@ static const char keygen_usage[] =
 	"usage: secretpack keygen [-o FILE] [--passphrase]\n"
 	"  Makes a new X25519 identity. With -o, writes it to FILE (mode 0600, never overwrites)\n"
 	"  and prints the recipient (public key) as the last line; without -o, writes the identity\n"
-	"  to stdout. --passphrase encrypts the identity with a passphrase (Argon2id).\n";
+	"  to stdout. --passphrase encrypts the identity with a passphrase (Argon2id).\n"
+	"  -o, --output FILE   the identity file to write (created 0600)\n"
+	"  -p, --passphrase    encrypt the identity (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n";
 
 struct keytext {
 	char recipient[SP_KEY_TEXT_MAX];

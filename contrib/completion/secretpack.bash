@@ -1,0 +1,82 @@
+# bash completion for secretpack: commands, each command's options, files and directories where
+# they are expected. Installed as share/bash-completion/completions/secretpack.
+_secretpack()
+{
+	local cur prev verb i
+	COMPREPLY=()
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	local verbs="keygen pubkey seal inspect open cat run help version"
+	verb=
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-*) ;;
+		*) verb=${COMP_WORDS[i]}; break ;;
+		esac
+	done
+	if [[ -z $verb ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "-h --help -V --version" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
+		fi
+		return 0
+	fi
+	# run: everything after -- is the command and its arguments.
+	if [[ $verb == run ]]; then
+		for ((i = 2; i < COMP_CWORD; i++)); do
+			if [[ ${COMP_WORDS[i]} == -- ]]; then
+				if ((i + 1 == COMP_CWORD)); then
+					COMPREPLY=($(compgen -c -- "$cur"))
+				else
+					COMPREPLY=($(compgen -f -- "$cur"))
+				fi
+				return 0
+			fi
+		done
+	fi
+	local opts
+	case $verb in
+	keygen) opts="-o --output -p --passphrase -h --help" ;;
+	pubkey) opts="-h --help" ;;
+	seal) opts="-r --recipient -R --recipients-file -p --passphrase -c --context -e --expires
+		-a --armor -o --output -m --manifest -h --help" ;;
+	inspect) opts="-i --identity -p --passphrase -c --context --json -h --help" ;;
+	open) opts="-i --identity -p --passphrase -c --context -o --output --force -h --help" ;;
+	cat) opts="-i --identity -p --passphrase -c --context -h --help" ;;
+	run) opts="--bundle --dir --user --context --init --keep-env --allow-disk --allow-new-privs
+		--unlink-key --env-allow --env -h --help" ;;
+	help)
+		COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
+		return 0 ;;
+	*) return 0 ;;
+	esac
+	# The value of an option that takes one.
+	case $verb:$prev in
+	open:-o | open:--output | run:--dir)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return 0 ;;
+	*:-o | *:--output | *:-i | *:--identity | *:-R | *:--recipients-file | *:-m | *:--manifest | run:--bundle)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0 ;;
+	run:--user)
+		COMPREPLY=($(compgen -u -- "$cur"))
+		return 0 ;;
+	run:--keep-env)
+		COMPREPLY=($(compgen -W "SECRETPACK_BUNDLE SECRETPACK_DIR SECRETPACK_USER SECRETPACK_CONTEXT
+			SECRETPACK_INIT SECRETPACK_ENV_ALLOW" -- "$cur"))
+		return 0 ;;
+	*:-r | *:--recipient | *:-c | *:--context | *:-e | *:--expires | run:--env-allow | run:--env)
+		return 0 ;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		[[ $verb == run ]] && COMPREPLY+=($(compgen -W "--" -- "$cur"))
+		return 0
+	fi
+	# Operands: files (bundles, identities, inputs; seal also takes directories).
+	[[ $verb == run ]] && return 0
+	COMPREPLY=($(compgen -f -- "$cur"))
+	return 0
+}
+complete -o filenames -o bashdefault -F _secretpack secretpack
