@@ -1,5 +1,11 @@
 # bash completion for secretpack: commands, each command's options, files and directories where
 # they are expected. Installed as share/bash-completion/completions/secretpack.
+# COMPREPLY, one candidate per line (names with blanks stay whole).
+_secretpack_reply()
+{
+	mapfile -t COMPREPLY < <(compgen "$@")
+}
+
 _secretpack()
 {
 	local cur prev verb i
@@ -16,9 +22,9 @@ _secretpack()
 	done
 	if [[ -z $verb ]]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "-h --help -V --version" -- "$cur"))
+			_secretpack_reply -W "-h --help -V --version" -- "$cur"
 		else
-			COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
+			_secretpack_reply -W "$verbs" -- "$cur"
 		fi
 		return 0
 	fi
@@ -27,9 +33,9 @@ _secretpack()
 		for ((i = 2; i < COMP_CWORD; i++)); do
 			if [[ ${COMP_WORDS[i]} == -- ]]; then
 				if ((i + 1 == COMP_CWORD)); then
-					COMPREPLY=($(compgen -c -- "$cur"))
+					_secretpack_reply -c -- "$cur"
 				else
-					COMPREPLY=($(compgen -f -- "$cur"))
+					_secretpack_reply -f -- "$cur"
 				fi
 				return 0
 			fi
@@ -47,36 +53,36 @@ _secretpack()
 	run) opts="--bundle --dir --user --context --init --keep-env --allow-disk --allow-new-privs
 		--unlink-key --env-allow --env -h --help" ;;
 	help)
-		COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
+		_secretpack_reply -W "$verbs" -- "$cur"
 		return 0 ;;
 	*) return 0 ;;
 	esac
 	# The value of an option that takes one.
 	case $verb:$prev in
 	open:-o | open:--output | run:--dir)
-		COMPREPLY=($(compgen -d -- "$cur"))
+		_secretpack_reply -d -- "$cur"
 		return 0 ;;
 	*:-o | *:--output | *:-i | *:--identity | *:-R | *:--recipients-file | *:-m | *:--manifest | run:--bundle)
-		COMPREPLY=($(compgen -f -- "$cur"))
+		_secretpack_reply -f -- "$cur"
 		return 0 ;;
 	run:--user)
-		COMPREPLY=($(compgen -u -- "$cur"))
+		_secretpack_reply -u -- "$cur"
 		return 0 ;;
 	run:--keep-env)
-		COMPREPLY=($(compgen -W "SECRETPACK_BUNDLE SECRETPACK_DIR SECRETPACK_USER SECRETPACK_CONTEXT
-			SECRETPACK_INIT SECRETPACK_ENV_ALLOW" -- "$cur"))
+		_secretpack_reply -W "SECRETPACK_BUNDLE SECRETPACK_DIR SECRETPACK_USER SECRETPACK_CONTEXT
+			SECRETPACK_INIT SECRETPACK_ENV_ALLOW" -- "$cur"
 		return 0 ;;
 	*:-r | *:--recipient | *:-c | *:--context | *:-e | *:--expires | run:--env-allow | run:--env)
 		return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
-		[[ $verb == run ]] && COMPREPLY+=($(compgen -W "--" -- "$cur"))
+		_secretpack_reply -W "$opts" -- "$cur"
+		[[ $verb == run && -- == "$cur"* ]] && COMPREPLY+=(--)
 		return 0
 	fi
 	# Operands: files (bundles, identities, inputs; seal also takes directories).
 	[[ $verb == run ]] && return 0
-	COMPREPLY=($(compgen -f -- "$cur"))
+	_secretpack_reply -f -- "$cur"
 	return 0
 }
 complete -o filenames -o bashdefault -F _secretpack secretpack
