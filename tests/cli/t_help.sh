@@ -48,11 +48,10 @@ for typo in xyzzy frobnicate zz; do
 	refuse "'$typo' suggests nothing" "unknown command '$typo': run 'secretpack -h' for the list\$" "$SP" "$typo"
 done
 
-# 4. The man page against each verb's -h. Options are --long and -x words; in the man page, the
-# .TP tags of the verb's .SS section under COMMANDS.
-help_opts() { # file
-	grep -oE '(^|[][ ,(|])--?[a-zA-Z][a-zA-Z0-9-]*' "$1" | sed 's/^[][ ,(|]//' | grep -vx -- '-h\|--help' | sort -u
-}
+# 4. The man page against each verb's -h. Options are --long and -x words: in -h, those of the
+# synopsis and definition lines (opts_lib.sh); in the man page, the .TP tags of the verb's .SS
+# section under COMMANDS.
+. "$SP_TESTS/cli/opts_lib.sh"
 man_opts() { # man file, verb
 	awk -v verb="$2" '
 		/^\.SH/ { in_cmds = ($2 == "COMMANDS"); sec = ""; next }
@@ -65,7 +64,7 @@ man_opts() { # man file, verb
 # Compares one verb; prints "VERB: -x only in -h" / "VERB: -x only in the man page" lines.
 compare() { # man file, verb, help file
 	man_opts "$1" "$2" >"$T/m.opts"
-	help_opts "$3" >"$T/h.opts"
+	help_opts <"$3" >"$T/h.opts"
 	comm -23 "$T/h.opts" "$T/m.opts" | sed "s/^/$2: in -h, not in the man page: /"
 	comm -13 "$T/h.opts" "$T/m.opts" | sed "s/^/$2: in the man page, not in -h: /"
 }
@@ -92,6 +91,7 @@ sed '/^\\fB\\-\\-json\\fR$/d' "$MAN" >"$T/man-nojson"
 check_man "$T/man-nojson" >"$T/d1"
 is "a man page without inspect's --json is caught" "inspect: in -h, not in the man page: --json" "$(cat "$T/d1")"
 "$SP" open -h >"$T/open-h"; echo "  --trust FILE   a signer" >>"$T/open-h"
+echo "  (see run --not-before)" >>"$T/open-h"
 is "an option only in a verb's -h is caught" "open: in -h, not in the man page: --trust" \
 	"$(compare "$MAN" open "$T/open-h")"
 sed 's/^\(\\fB\\-\\-force\\fR\)$/\1, \\fB\\-\\-forced\\fR/' "$MAN" >"$T/man-extra"

@@ -10,9 +10,9 @@ C=$ROOT/contrib/completion
 all_verbs=$("$SP" -h 2>&1 | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p')
 verbs=$(echo "$all_verbs" | grep -vx 'help\|version')
 
-help_opts() { # verb -> its -h options and -h --help, one per line, sorted
-	{ "$SP" "$1" -h | grep -oE '(^|[][ ,(|])--?[a-zA-Z][a-zA-Z0-9-]*' | sed 's/^[][ ,(|]//'
-	  printf '%s\n' -h --help; } | sort -u
+. "$SP_TESTS/cli/opts_lib.sh"
+verb_opts() { # verb -> its -h options and -h --help, one per line, sorted
+	{ "$SP" "$1" -h | help_opts; printf '%s\n' -h --help; } | sort -u
 }
 # comp WORD... : the words of the command line, the last being completed; prints COMPREPLY sorted.
 comp() {
@@ -34,12 +34,14 @@ else
 	is "bash: a verb's prefix" "seal" "$(comp secretpack se)"
 	is "bash: options before a verb" "$(lines -h --help -V --version)" "$(comp secretpack -)"
 	for v in $verbs; do
-		want=$(help_opts "$v")
+		want=$(verb_opts "$v")
 		[ "$v" = run ] && want=$(lines $want --)
 		got=$(comp secretpack "$v" -)
 		if [ "$got" = "$want" ]; then ok "bash: $v - offers exactly $v -h's options ($(echo $got | wc -w))"
-		else notok "bash: $v - offers exactly $v -h's options"; diff -u "$(printf '%s\n' "$want" >"$T/w"; echo "$T/w")" \
-			"$(printf '%s\n' "$got" >"$T/g"; echo "$T/g")" | sed -n 's/^[-+]-/# &/p'; fi
+		else notok "bash: $v - offers exactly $v -h's options"
+			printf '%s\n' "$want" >"$T/w"; printf '%s\n' "$got" >"$T/g"
+			comm -23 "$T/w" "$T/g" | sed 's/^/# in -h, not completed: /'
+			comm -13 "$T/w" "$T/g" | sed 's/^/# completed, not in -h: /'; fi
 	done
 	is "bash: seal --a completes --armor" "--armor" "$(comp secretpack seal --a)"
 	is "bash: seal -o FILE: files and directories" "$(lines app.spk manifest.ini prod.key secrets 'sub dir')" \
@@ -61,7 +63,7 @@ if command -v fish >/dev/null 2>&1; then
 	fcomp() { (cd "$T/work" && fish --no-config -c "source $C/secretpack.fish; complete -C '$1'") | cut -f1 | sort; }
 	is "fish: verbs (those of secretpack -h)" "$(lines $all_verbs)" "$(fcomp 'secretpack ' | grep -v '^-')"
 	for v in $verbs; do
-		want=$(help_opts "$v" | grep -- '^--')
+		want=$(verb_opts "$v" | grep -- '^--')
 		got=$(fcomp "secretpack $v --")
 		is "fish: $v -- offers exactly $v -h's long options" "$want" "$got"
 	done
@@ -78,7 +80,7 @@ fi
 # Every -h option appears in the zsh script (the word, as an option spec).
 miss=
 for v in $verbs; do
-	for o in $(help_opts "$v"); do
+	for o in $(verb_opts "$v"); do
 		grep -q -- "[{',(]$o[]}',[ ]" "$C/_secretpack" || grep -q -- "'$o\[" "$C/_secretpack" ||
 			grep -q -- "'\*$o\[" "$C/_secretpack" || miss="$miss $v:$o"
 	done
