@@ -81,7 +81,7 @@ fi
 miss=
 for v in $verbs; do
 	for o in $(verb_opts "$v"); do
-		grep -q -- "[{',(]$o[]}',[ ]" "$C/_secretpack" || grep -q -- "'$o\[" "$C/_secretpack" ||
+		grep -q -- "[{',(]${o}[]}',[ ]" "$C/_secretpack" || grep -q -- "'$o\[" "$C/_secretpack" ||
 			grep -q -- "'\*$o\[" "$C/_secretpack" || miss="$miss $v:$o"
 	done
 done
