@@ -28,6 +28,11 @@ done
 is "help alone lists the commands, exit 0" "0 same" "$r $(cmp -s "$T/h3" "$T/top" && echo same)"
 refuse "help with an unknown verb suggests the closest" "unknown command 'sael': did you mean 'seal'\\?" "$SP" help sael
 is "help with an unknown verb exits 2" 2 "$(rc "$SP" help sael)"
+refuse "help with two commands is a usage error" "help: expected one command, got 2: run 'secretpack help COMMAND'" \
+	"$SP" help seal open
+is "help with two commands exits 2" 2 "$(rc "$SP" help seal open)"
+"$SP" help -h >"$T/h4" 2>&1
+cmp -s "$T/h4" "$T/top" && ok "help -h lists the commands" || notok "help -h lists the commands"
 
 # 2. The version, from the VERSION file.
 want="secretpack $(cat "$ROOT/VERSION") (bundle format 1)"
