@@ -142,7 +142,9 @@ check-run: secretpack unit man check-arm64
 
 # The arm64 binary and the vector test, cross-built once for tests/dist/t_arm64.sh (qemu);
 # without the cross compiler that suite says why it skips.
-ARM64_BUILD = $(if $(wildcard /usr/bin/aarch64-linux-gnu-gcc),$(CURDIR)/build-arm64)
+ARM64_NEEDS = /usr/bin/aarch64-linux-gnu-gcc /usr/bin/qemu-aarch64-static \
+              $(addprefix /usr/lib/aarch64-linux-gnu/,libsodium.a libargon2.a libinih.a libcmocka.so)
+ARM64_BUILD = $(if $(filter-out $(wildcard $(ARM64_NEEDS)),$(ARM64_NEEDS)),,$(CURDIR)/build-arm64)
 check-arm64:
 	@if [ -n "$(ARM64_BUILD)" ]; then $(MAKE) --no-print-directory ARCH=arm64 BUILD=build-arm64 \
 	  build-arm64/secretpack build-arm64/unit/test_vectors; fi

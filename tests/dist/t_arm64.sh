@@ -9,7 +9,7 @@ ROOT=$(cd "$SP_TESTS/.." && pwd)
 AB=${ARM64_BUILD:-}
 Q=$(command -v qemu-aarch64-static || true)
 if [ -z "$AB" ] || [ ! -x "$AB/secretpack" ]; then
-	skip "arm64 build under qemu" "no arm64 build (ARM64_BUILD unset: make check builds it when aarch64-linux-gnu-gcc is installed; make deps-arm64)"
+	skip "arm64 build under qemu" "no arm64 build (ARM64_BUILD unset: make check builds it when the cross compiler, the :arm64 libraries and qemu-user-static are installed: make deps-arm64)"
 	exit 0
 fi
 if [ -z "$Q" ]; then

@@ -14,13 +14,14 @@ for d in "$A" "$B"; do
 	tar -C "$ROOT" --exclude=./.git --exclude='./build*' --exclude=./dist --exclude=./secretpack -cf - . |
 		tar -C "$d" -xf -
 done
-if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && command -v qemu-aarch64-static >/dev/null 2>&1; then
+if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && [ -f /usr/lib/aarch64-linux-gnu/libsodium.a ] &&
+    [ -f /usr/lib/aarch64-linux-gnu/libargon2.a ] && [ -f /usr/lib/aarch64-linux-gnu/libinih.a ]; then
 	what=dist
 	files="secretpack-$V-linux-amd64 secretpack-$V-linux-arm64 secretpack.1 secretpack-manifest.5
 	       secretpack.bash _secretpack secretpack.fish secretpack-$V.tar.gz SHA256SUMS"
 else
 	what=amd64
-	skip "make dist in two directories" "no arm64 cross compiler (make deps-arm64): the amd64 binary only"
+	skip "make dist in two directories" "no arm64 cross compiler or :arm64 libraries (make deps-arm64): the amd64 binary only"
 fi
 build() { # dir, extra make args... -> the files to compare in $1/out
 	d=$1; shift
