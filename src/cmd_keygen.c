@@ -19,8 +19,10 @@ static const char keygen_usage[] =
 	"  Makes a new X25519 identity. With -o, writes it to FILE (mode 0600, never overwrites)\n"
 	"  and prints the recipient (public key) as the last line; without -o, writes the identity\n"
 	"  to stdout. --passphrase encrypts the identity with a passphrase (Argon2id).\n"
-	"  --sign makes an Ed25519 signing key instead (for seal --sign); the last line printed is\n"
-	"  its signer key (spksig1...), for run --trust.\n";
+	"  -o, --output FILE   the identity file to write (created 0600)\n"
+	"  -p, --passphrase    encrypt the identity (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
+	"      --sign          make an Ed25519 signing key instead (for seal --sign); the last line\n"
+	"                      printed is its signer key (spksig1...), for run --trust\n";
 
 struct keytext {
 	char recipient[SP_KEY_TEXT_MAX];

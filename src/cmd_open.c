@@ -21,14 +21,18 @@
 /* ---- open ---- */
 
 static const char open_usage[] =
-	"usage: secretpack open [-i IDENTITY] [-p] [--context TEXT] [--force] -o DIR BUNDLE\n"
+	"usage: secretpack open [-i IDENTITY] [-p] [--context TEXT] [--trust SIGNER]... [--force] -o DIR\n"
+	"                       BUNDLE\n"
 	"  Writes every entry of BUNDLE into DIR, a new (created 0700) or empty directory, with the\n"
 	"  entries' modes. All or nothing: on any failure nothing is left in DIR.\n"
-	"  -i FILE   identity file (else SECRETPACK_KEY or SECRETPACK_KEY_FILE)\n"
-	"  -p        use the bundle's passphrase (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
-	"  --context TEXT   the deployment the bundle must be bound to\n"
-	"  --force   DIR may hold files: regular files at the bundle's names are replaced; an existing\n"
-	"            directory, symlink or other file at a name (or above a nested one) is refused\n";
+	"  -i, --identity FILE  identity file (else SECRETPACK_KEY or SECRETPACK_KEY_FILE)\n"
+	"  -p, --passphrase     use the bundle's passphrase (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
+	"  -c, --context TEXT   the deployment the bundle must be bound to\n"
+	"  -o, --output DIR     the directory to write into\n"
+	"      --trust SIGNER   refuse unless signed by SIGNER: a spksig1... key or a file of them;\n"
+	"                       repeatable (SECRETPACK_TRUST)\n"
+	"      --force  DIR may hold files: regular files at the bundle's names are replaced; an existing\n"
+	"               directory, symlink or other file at a name (or above a nested one) is refused\n";
 
 /* The vault wants open_entry before the first piece; the sink sees pieces only, so wrap. */
 struct open_state {
@@ -194,8 +198,13 @@ out:
 /* ---- cat ---- */
 
 static const char cat_usage[] =
-	"usage: secretpack cat [-i IDENTITY] [-p] [--context TEXT] BUNDLE NAME\n"
-	"  Writes entry NAME to stdout, only once the whole bundle has been authenticated.\n";
+	"usage: secretpack cat [-i IDENTITY] [-p] [--context TEXT] [--trust SIGNER]... BUNDLE NAME\n"
+	"  Writes entry NAME to stdout, only once the whole bundle has been authenticated.\n"
+	"  -i, --identity FILE  identity file (else SECRETPACK_KEY or SECRETPACK_KEY_FILE)\n"
+	"  -p, --passphrase     use the bundle's passphrase (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
+	"  -c, --context TEXT   the deployment the bundle must be bound to\n"
+	"      --trust SIGNER   refuse unless signed by SIGNER: a spksig1... key or a file of them;\n"
+	"                       repeatable (SECRETPACK_TRUST)\n";
 
 struct cat_state {
 	size_t want;

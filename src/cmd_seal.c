@@ -29,11 +29,12 @@ static const char seal_usage[] =
 	"  -r, --recipient KEY      an spkpub1... recipient (repeatable)\n"
 	"  -R, --recipients-file F  a file of recipients, one per line (repeatable)\n"
 	"  -p, --passphrase         add a passphrase recipient (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
-	"      --context TEXT       bind the bundle to a deployment, e.g. payments@prod\n"
-	"      --expires TIME       YYYY-MM-DD (end of day UTC), YYYY-MM-DDTHH:MM:SSZ or 90d, 12h...\n"
+	"  -c, --context TEXT       bind the bundle to a deployment, e.g. payments@prod\n"
+	"  -e, --expires TIME       YYYY-MM-DD (end of day UTC), YYYY-MM-DDTHH:MM:SSZ or 90d, 12h...\n"
 	"  -s, --sign KEYFILE       sign the bundle with the key from keygen --sign (run --trust)\n"
 	"  -a, --armor              write printable text instead of binary\n"
-	"  -o, --output BUNDLE      the bundle to write (replaced atomically)\n";
+	"  -o, --output BUNDLE      the bundle to write (replaced atomically)\n"
+	"  -m, --manifest FILE      an INI manifest of entries, recipients, context and expiry\n";
 
 #define VERB "seal"
 

@@ -3,7 +3,8 @@
 # and ends with one line "N passed, N failed". Exit 1 if anything failed or a suite crashed.
 # Env: SECRETPACK (binary), BUILD (build dir), TESTS (optional: only suites matching this pattern),
 # ASAN_BUILD (optional: a second build dir, ASan+UBSan, whose unit and command-level suites run
-# again after the first pass, counted in the same closing line).
+# again after the first pass, counted in the same closing line), ARM64_BUILD (optional: the arm64
+# cross build that dist/t_arm64.sh runs under qemu).
 set -u
 : "${SECRETPACK:?}" "${BUILD:?}"
 export SECRETPACK BUILD
@@ -48,7 +49,7 @@ run_all() { # prefix, with_extras
 		run_suite "$1cli/$(basename "$t" .sh)" sh "$t"
 	done
 	[ "$2" = 1 ] || return 0
-	for t in "$here"/oci/t_*.sh "$here"/fuzz/t_*.sh; do
+	for t in "$here"/oci/t_*.sh "$here"/fuzz/t_*.sh "$here"/dist/t_*.sh; do
 		[ -f "$t" ] || continue
 		run_suite "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" sh "$t"
 	done
