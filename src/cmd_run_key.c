@@ -253,7 +253,9 @@ static int fail_open(const struct run *r, const char *var, const char *path)
 		    "it: give the pod an fsGroup and the Secret volume defaultMode: 0440 (or run the init "
 		    "container as the file's owner)", var, path, (unsigned)geteuid());
 	if (e == ENOENT)
-		return sp_fail("run: %s %s: no such file: check the path", var, path);
+		return sp_fail("run: %s %s: no such file: mount the key there (docker run -v "
+		    "/absolute/path/app.key:%s:ro, a compose volume, or a Kubernetes Secret volume) or "
+		    "correct the path", var, path, path);
 	if ((e == EACCES || e == EPERM) && geteuid() != 0)
 		return sp_fail("run: %s %s: permission denied: secretpack runs as uid %u and cannot read "
 		    "it: start it as root with --user (the key root:root 0400, unreadable by the app), "

@@ -66,6 +66,14 @@ refuse "bind-mounted key owned by the app: the message names where it is mounted
 	ns 'tmpfs "$C/s"; mkdir -p "$C/mnt"; : >"$C/mnt/key"; mount --bind "$KEYP" "$C/mnt/key" || exit 99
 		SECRETPACK_KEY_FILE="$C/mnt/key" "$SP" run --bundle "$B" --dir "$C/s" --user app -- /bin/sh "$C/grab.sh"'
 
+# The key not mounted at all (docker run without -v): say how to mount it.
+KEYP=$C/not-mounted/key
+rm -f "$C/m/ran"
+refuse "key file missing: the message says to mount it there" \
+	"SECRETPACK_KEY_FILE $KEYP: no such file: mount the key there \(docker run -v /absolute/path/app.key:$KEYP:ro" \
+	ns 'tmpfs "$C/s"; SECRETPACK_KEY_FILE="$KEYP" "$SP" run --bundle "$B" --dir "$C/s" --user app -- /bin/sh "$C/grab.sh"'
+is "key file missing: app not started" 0 "$(ran)"
+
 # root:root 0400: accepted; the app tries to read it and cannot.
 KEYP=$C/key-root; key "$KEYP" 0:0 0400
 rm -f "$C/m/ran"
