@@ -46,9 +46,12 @@ endif
 
 DEBS_BUILD = gcc make pkg-config file libsodium-dev libargon2-dev libinih-dev
 DEBS_TEST = libcmocka-dev strace runc busybox-static clang valgrind cppcheck clang-tidy gdb gosu git tini
+# The real-engine lane (tests/docker/t_engine.sh) installs these itself, and skips when it cannot.
+DEBS_ENGINE = docker.io docker-compose debootstrap
+export DEBS_ENGINE
 
 .PHONY: all check check-run demo demo-run deps deps-test unit clean install lint fuzz \
-        check-asan check-valgrind
+        check-asan check-valgrind check-engine
 
 all: secretpack
 
@@ -123,6 +126,10 @@ check-valgrind: deps-test
 	  if [ "$$n" -ne 0 ]; then find build-vg/reports -type f -size +0 -exec cat {} +; \
 	  echo "secretpack: valgrind reported errors in $$n runs (build-vg/reports)" >&2; exit 1; fi; \
 	  echo "valgrind: $$(ls build-vg/reports | wc -l) runs of the binary, no memory error, no leak"
+
+# The real-engine lane alone: its own dockerd, contrib/Dockerfile with both builders, compose.
+check-engine: deps-test secretpack
+	@SECRETPACK=$(CURDIR)/secretpack BUILD=$(CURDIR)/$(BUILD) TESTS=docker/ tests/run.sh
 
 lint: deps-test
 	@tests/lint/lint.sh
