@@ -25,6 +25,7 @@ cleanup() {
 			while read -r m; do umount -l "$m" 2>/dev/null; done
 		rm -rf "$E/root" "$E/exec" "$E/pid" "$E/sock"
 	fi
+	umount "$T/ram" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -34,7 +35,9 @@ if [ "$(id -u)" != 0 ]; then skip "docker engine lane" "needs root (it starts it
 missing=
 for p in $DEBS; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"; done
 if [ -n "$missing" ]; then
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >"$T/apt.log" 2>&1; then
+	export DEBIAN_FRONTEND=noninteractive
+	if ! { apt-get install -y -qq --no-install-recommends $missing || { apt-get update -qq &&
+		apt-get install -y -qq --no-install-recommends $missing; }; } >"$T/apt.log" 2>&1; then
 		skip "docker engine lane" "cannot install$missing ($(tail -n 1 "$T/apt.log"))"; exit 0
 	fi
 fi
@@ -112,7 +115,8 @@ build() { # NAME CONTEXT BUILDKIT(0|1) [docker build args]: the log in $T/build-
 	(bn=$1 bctx=$2 bbk=$3; shift 3
 	progress=; [ "$bbk" = 1 ] && progress=--progress=plain
 	cd "$bctx" && DOCKER_BUILDKIT=$bbk $D build --network host $progress "$@" \
-		-f contrib/Dockerfile . >"$T/build-$bn.log" 2>&1)
+		-f contrib/Dockerfile . >"$T/build-$bn.log" 2>&1) &
+	wait $! # in the background, so that a SIGTERM to the lane cleans up at once
 }
 t0=$(date +%s)
 for b in legacy:0 buildkit:1; do
@@ -258,12 +262,14 @@ started() { # NAME: the app printed that it waits
 	i=0; while ! $D logs "$1" 2>&1 | grep -q '== waiting' && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
 	$D logs "$1" 2>&1 | grep -q '== waiting'
 }
-DRUN="$D run -d --network none -e SECRETPACK_KEY_FILE=/run/secretpack/key -e SECRETPACK_CONTEXT=shop@demo --tmpfs /run/secrets $V"
+DRUN="$D run -d --network none -e SECRETPACK_KEY_FILE=/run/secretpack/key -e SECRETPACK_CONTEXT=shop@demo $V"
+mkdir -p "$T/ram" && mount -t tmpfs -o size=1m,mode=0700 tmpfs "$T/ram"
 for mode in exec secretpack-init docker-init; do
 	case $mode in
-	exec) extra= ;;
-	secretpack-init) extra="-e SECRETPACK_INIT=1" ;;
-	docker-init) extra="--init -e SECRETPACK_INIT=1" ;;
+	exec) extra="--tmpfs /run/secrets" ;;
+	# A host tmpfs as DIR, so that what the shim leaves after the stop can be seen from outside.
+	secretpack-init) extra="-e SECRETPACK_INIT=1 -v $T/ram:/run/secrets" ;;
+	docker-init) extra="--init -e SECRETPACK_INIT=1 --tmpfs /run/secrets" ;;
 	esac
 	$DRUN --name "sp-$mode" $extra $IMG /app/show-secrets.sh --wait >/dev/null 2>"$T/d.err"
 	started "sp-$mode"; is "$mode: started" 0 $?
@@ -283,8 +289,14 @@ for mode in exec secretpack-init docker-init; do
 		$DRUN --name "sp-$mode" $extra $IMG /app/show-secrets.sh --wait >/dev/null 2>"$T/d.err"
 		started "sp-$mode"
 	fi
+	[ $mode = secretpack-init ] && ls "$T/ram" >"$T/ram.during"
 	stopped "sp-$mode" "$mode"
+	if [ $mode = secretpack-init ]; then
+		is "secretpack-init: the secrets were there while the app ran" "api_token db_password smtp" "$(tr '\n' ' ' <"$T/ram.during" | sed 's/ $//')"
+		is "secretpack-init: docker stop: the shim removed the secrets" "" "$(ls -A "$T/ram")"
+	fi
 done
+umount "$T/ram"
 # Restart: the container's tmpfs is new; the shim delivers again.
 $D start "sp-exec" >/dev/null 2>&1 && started "sp-exec" && $D restart -t 20 "sp-exec" >/dev/null 2>&1
 i=0; while [ "$($D logs sp-exec 2>&1 | grep -c '== waiting')" -lt 3 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
