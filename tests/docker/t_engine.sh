@@ -12,18 +12,23 @@ D=/usr/bin/docker
 DEBS=${DEBS_ENGINE:-docker.io docker-compose debootstrap}
 started=
 
+# stop_daemon: stops the dockerd whose pidfile is ours (this run's, or one a killed run left),
+# unmounts whatever is left below $E (overlays, shm, netns), deepest first, removes its state.
+stop_daemon() {
+	pid=$(cat "$E/pid" 2>/dev/null)
+	if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--data-root $E/root "; then
+		kill "$pid" 2>/dev/null
+		i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+		kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+	fi
+	awk -v e="$E/" 'index($2, e) == 1 { print $2 }' /proc/self/mounts | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null; done
+	rm -rf "$E/root" "$E/exec" "$E/pid" "$E/sock"
+}
 cleanup() {
 	if [ -n "$started" ]; then
 		$D ps -aq 2>/dev/null | xargs -r $D rm -f >/dev/null 2>&1
-		pid=$(cat "$E/pid" 2>/dev/null)
-		if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
-			i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
-			kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-		fi
-		# Whatever the daemon left mounted below its state (overlays, shm, netns), deepest first.
-		awk -v e="$E/" 'index($2, e) == 1 { print $2 }' /proc/self/mounts | sort -r |
-			while read -r m; do umount -l "$m" 2>/dev/null; done
-		rm -rf "$E/root" "$E/exec" "$E/pid" "$E/sock"
+		stop_daemon
 	fi
 	umount "$T/ram" 2>/dev/null
 	rm -rf "$T"
@@ -43,7 +48,7 @@ if [ -n "$missing" ]; then
 fi
 
 # ---- the daemon: all state under $E, no change to the host's network -------------------------
-mkdir -p "$E" && rm -rf "$E/root" "$E/exec"
+mkdir -p "$E" && stop_daemon
 export DOCKER_HOST="unix://$E/sock" DOCKER_CONFIG="$T/docker-config"
 mkdir -p "$DOCKER_CONFIG"
 started=1
