@@ -88,8 +88,12 @@ DEBS_TEST = libcmocka-dev strace runc busybox-static clang valgrind cppcheck cla
 DEBS_ARM64 = gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static \
              libsodium-dev:arm64 libargon2-dev:arm64 libinih-dev:arm64 libcmocka-dev:arm64
 
+# The real-engine lane (tests/docker/t_engine.sh) installs these itself, and skips when it cannot.
+DEBS_ENGINE = docker.io docker-compose debootstrap
+export DEBS_ENGINE
+
 .PHONY: all check check-run check-arm64 demo demo-run deps deps-test deps-arm64 unit clean install \
-        uninstall dist man lint fuzz check-asan check-valgrind
+        uninstall dist man lint fuzz check-asan check-valgrind check-engine
 
 all: $(BIN)
 
@@ -182,6 +186,10 @@ check-valgrind: deps-test
 	  if [ "$$n" -ne 0 ]; then find build-vg/reports -type f -size +0 -exec cat {} +; \
 	  echo "secretpack: valgrind reported errors in $$n runs (build-vg/reports)" >&2; exit 1; fi; \
 	  echo "valgrind: $$(ls build-vg/reports | wc -l) runs of the binary, no memory error, no leak"
+
+# The real-engine lane alone: its own dockerd, contrib/Dockerfile with both builders, compose.
+check-engine: deps-test secretpack
+	@SECRETPACK=$(CURDIR)/secretpack BUILD=$(CURDIR)/$(BUILD) TESTS=docker/ tests/run.sh
 
 lint: deps-test
 	@tests/lint/lint.sh

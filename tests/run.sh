@@ -4,14 +4,17 @@
 # Env: SECRETPACK (binary), BUILD (build dir), TESTS (optional: only suites matching this pattern),
 # ASAN_BUILD (optional: a second build dir, ASan+UBSan, whose unit and command-level suites run
 # again after the first pass, counted in the same closing line), ARM64_BUILD (optional: the arm64
-# cross build that dist/t_arm64.sh runs under qemu).
+# cross build that dist/t_arm64.sh runs under qemu). The real-engine lane
+# (docker/t_engine.sh: its own dockerd, minutes of image builds) starts first, in the background,
+# and is counted at the end; SP_ENGINE=0 leaves it out.
 set -u
 : "${SECRETPACK:?}" "${BUILD:?}"
 export SECRETPACK BUILD
 here=$(cd "$(dirname "$0")" && pwd)
 export SP_TESTS="$here"
 log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT INT TERM
+trap '[ -z "${engine_pid:-}" ] || kill "$engine_pid" 2>/dev/null; rm -rf "$log"' EXIT
+trap 'exit 1' INT TERM
 pass=0 fail=0 skip=0
 
 run_suite() { # name, command...
@@ -19,7 +22,11 @@ run_suite() { # name, command...
 	case "$name" in *${TESTS:-}*) ;; *) return ;; esac
 	out="$log/$(echo "$name" | tr '/' '_').out"
 	"$@" >"$out" 2>&1
-	rc=$?
+	count_suite "$name" "$out" $?
+}
+
+count_suite() { # name, TAP file, exit status
+	name=$1 out=$2 rc=$3
 	p=$(grep -cE '^ok ' "$out")
 	f=$(grep -E '^not ok ' "$out" | grep -cvE '# ?(SKIP|skip)')
 	s=$(grep -cE '^(not )?ok .*# ?(SKIP|skip)' "$out")
@@ -55,6 +62,13 @@ run_all() { # prefix, with_extras
 	done
 }
 
+engine_pid=
+case "docker/t_engine" in *${TESTS:-}*)
+	if [ "${SP_ENGINE:-1}" != 0 ]; then
+		sh "$here/docker/t_engine.sh" >"$log/docker_t_engine.out" 2>&1 &
+		engine_pid=$!
+	fi ;;
+esac
 run_all "" 1
 if [ -n "${ASAN_BUILD:-}" ]; then
 	# The same suites against the sanitizer build: any ASan/UBSan report exits 99 and fails.
@@ -67,5 +81,10 @@ if [ -n "${ASAN_BUILD:-}" ]; then
 	run_all "asan/" 0
 fi
 
+if [ -n "$engine_pid" ]; then
+	wait "$engine_pid"
+	r=$?; engine_pid=
+	count_suite "docker/t_engine" "$log/docker_t_engine.out" $r
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
