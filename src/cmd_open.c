@@ -21,14 +21,19 @@
 /* ---- open ---- */
 
 static const char open_usage[] =
-	"usage: secretpack open [-i IDENTITY] [-p] [--context TEXT] [--force] -o DIR BUNDLE\n"
-	"  Writes every entry of BUNDLE into DIR, a new (created 0700) or empty directory, with the\n"
-	"  entries' modes. All or nothing: on any failure nothing is left in DIR.\n"
-	"  -i FILE   identity file (else SECRETPACK_KEY or SECRETPACK_KEY_FILE)\n"
+	"usage: secretpack open [-i IDENTITY] [-p] [--context TEXT] [--allow-expired] [--trust SIGNER]...\n"
+	"                       [--force] -o DIR BUNDLE\n"
+	"  Writes every entry of BUNDLE ('-' for stdin) into DIR, a new (created 0700) or empty\n"
+	"  directory, with the entries' modes. All or nothing: on any failure nothing is left in DIR.\n"
+	"  -i FILE   identity file or pipe (else SECRETPACK_KEY, SECRETPACK_KEY_FILE or SECRETPACK_KEY_FD)\n"
 	"  -p        use the bundle's passphrase (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
-	"  --context TEXT   the deployment the bundle must be bound to\n"
+	"  --context TEXT   the deployment the bundle must be bound to; without it, the bundle's own\n"
+	"            context is accepted and named on stderr\n"
+	"  --allow-expired  read a bundle past its expiry (says when it expired)\n"
+	"  --trust SIGNER   refuse unless signed by SIGNER (spksig1... or a file of them; repeatable)\n"
 	"  --force   DIR may hold files: regular files at the bundle's names are replaced; an existing\n"
-	"            directory, symlink or other file at a name (or above a nested one) is refused\n";
+	"            directory, symlink or other file at a name (or above a nested one) is refused\n"
+	"  -o -      is refused: a directory cannot be stdout (use cat for one entry)\n";
 
 /* The vault wants open_entry before the first piece; the sink sees pieces only, so wrap. */
 struct open_state {
@@ -129,6 +134,9 @@ int cmd_open(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (dir == NULL)
 		return sp_usage_error("open", "no output directory: pass -o DIR");
+	if (!strcmp(dir, "-"))
+		return sp_usage_error("open", "-o -: a directory cannot be stdout: pass -o DIR, or print "
+		    "one entry with 'secretpack cat BUNDLE NAME'");
 	if (optind + 1 != argc)
 		return sp_usage_error("open", "expected one bundle");
 	req.bundle = argv[optind];
@@ -178,6 +186,7 @@ int cmd_open(int argc, char **argv)
 					       : sp_fail_path("open", dir, err);
 		goto out;
 	}
+	sp_cli_unlock_note(&req, o);
 	/* cppcheck-suppress redundantAssignment ; EXIT_FAIL above keeps every goto out fail-closed */
 	rc = EXIT_OK;
 out:
@@ -194,8 +203,16 @@ out:
 /* ---- cat ---- */
 
 static const char cat_usage[] =
-	"usage: secretpack cat [-i IDENTITY] [-p] [--context TEXT] BUNDLE NAME\n"
-	"  Writes entry NAME to stdout, only once the whole bundle has been authenticated.\n";
+	"usage: secretpack cat [-i IDENTITY] [-p] [--context TEXT] [--allow-expired] [--trust SIGNER]...\n"
+	"                      BUNDLE NAME\n"
+	"  Writes entry NAME to stdout, only once the whole bundle has been authenticated.\n"
+	"  BUNDLE '-' is stdin.\n"
+	"  -i FILE   identity file or pipe (else SECRETPACK_KEY, SECRETPACK_KEY_FILE or SECRETPACK_KEY_FD)\n"
+	"  -p        use the bundle's passphrase (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
+	"  --context TEXT   the deployment the bundle must be bound to; without it, the bundle's own\n"
+	"            context is accepted and named on stderr\n"
+	"  --allow-expired  read a bundle past its expiry (says when it expired)\n"
+	"  --trust SIGNER   refuse unless signed by SIGNER (spksig1... or a file of them; repeatable)\n";
 
 struct cat_state {
 	size_t want;
@@ -263,6 +280,7 @@ int cmd_cat(int argc, char **argv)
 		rc = sp_fail_path("cat", "stdout", err);
 		goto out;
 	}
+	sp_cli_unlock_note(&req, o);
 	/* cppcheck-suppress redundantAssignment ; EXIT_FAIL above keeps every goto out fail-closed */
 	rc = EXIT_OK;
 out:

@@ -24,16 +24,18 @@
 static const char seal_usage[] =
 	"usage: secretpack seal [-r RECIPIENT]... [-R RECIPIENTS_FILE]... [-p] [--context TEXT]\n"
 	"                       [--expires TIME] [--sign KEYFILE] [-a] -o BUNDLE INPUT...\n"
-	"  INPUT is FILE (entry named by its basename), NAME=PATH, a DIRECTORY (one entry per\n"
-	"  regular file, named by its relative path) or -m MANIFEST.ini. Symlinks are refused.\n"
+	"  INPUT is FILE (entry named by its basename), NAME=PATH, NAME=- (the entry's content from\n"
+	"  stdin), a DIRECTORY (one entry per regular file, named by its relative path) or\n"
+	"  -m MANIFEST.ini. Symlinks are refused.\n"
 	"  -r, --recipient KEY      an spkpub1... recipient (repeatable)\n"
-	"  -R, --recipients-file F  a file of recipients, one per line (repeatable)\n"
+	"  -R, --recipients-file F  a file (or pipe, '-' for stdin) of recipients, one per line (repeatable)\n"
 	"  -p, --passphrase         add a passphrase recipient (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
 	"      --context TEXT       bind the bundle to a deployment, e.g. payments@prod\n"
 	"      --expires TIME       YYYY-MM-DD (end of day UTC), YYYY-MM-DDTHH:MM:SSZ or 90d, 12h...\n"
 	"  -s, --sign KEYFILE       sign the bundle with the key from keygen --sign (run --trust)\n"
 	"  -a, --armor              write printable text instead of binary\n"
-	"  -o, --output BUNDLE      the bundle to write (replaced atomically)\n";
+	"  -o, --output BUNDLE      the bundle to write (replaced atomically); '-' is stdout, refused\n"
+	"                           on a terminal unless --armor\n";
 
 #define VERB "seal"
 
@@ -47,6 +49,7 @@ struct input {
 	char *rel;   /* how to reopen it: relative to root (components opened with O_NOFOLLOW) */
 	int root;    /* a directory argument's descriptor, or AT_FDCWD for FILE and NAME=PATH */
 	int fd;      /* the measured file, or -1 once closed */
+	unsigned char *mem; /* NAME=-: the content read from stdin (sodium_malloc), else NULL */
 	dev_t dev;
 	ino_t ino;
 };
@@ -68,6 +71,7 @@ struct seal {
 	int has_context;
 	const char *expires;
 	char manifest_expires[64];
+	const char *stdin_by; /* the option that read stdin already, or NULL */
 };
 
 struct membuf {
@@ -92,6 +96,12 @@ static int mem_write(void *ctx, const unsigned char *buf, size_t len)
 	memcpy(m->p + m->len, buf, len);
 	m->len += len;
 	return SP_OK;
+}
+
+static int stdout_write(void *ctx, const unsigned char *buf, size_t len)
+{
+	(void)ctx;
+	return sp_io_write_all(STDOUT_FILENO, buf, len);
 }
 
 static int symlink_refused(const char *where, const char *path)
@@ -323,6 +333,32 @@ static int add_tree(struct seal *s, const char *arg)
 	return add_dir(s, fd, arg, "", keep, 1);
 }
 
+/* NAME=-: the whole of stdin, read now (the header declares every size before any content). */
+static int add_stdin(struct seal *s, const char *name)
+{
+	struct stat st;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	if (s->stdin_by != NULL)
+		return sp_fail("%s: %s=-: stdin is already read for %s: give one of them as a file", VERB,
+		    name, s->stdin_by);
+	s->stdin_by = "NAME=-";
+	if ((err = sp_io_read_fd(STDIN_FILENO, SP_ENTRY_SIZE_MAX, 1, &buf, &len)) != SP_OK)
+		return err == SP_ERR_LIMIT ? sp_fail("%s: %s=-: stdin holds more than the %llu MiB entry "
+		    "limit", VERB, name, SP_ENTRY_SIZE_MAX >> 20) : sp_fail_path(VERB, "stdin", err);
+	/* No descriptor: the entry is streamed from memory. */
+	memset(&st, 0, sizeof st);
+	st.st_size = (off_t)len;
+	if (add_input(s, name, "stdin", NULL, -1, AT_FDCWD, "-", &st) != EXIT_OK) {
+		sp_io_free(buf, len, 1);
+		return EXIT_FAIL;
+	}
+	s->in[s->n - 1].mem = buf;
+	return EXIT_OK;
+}
+
 static int add_arg(struct seal *s, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
@@ -338,8 +374,12 @@ static int add_arg(struct seal *s, const char *arg)
 			    SP_NAME_MAX);
 		memcpy(name, arg, len);
 		name[len] = 0;
+		if (!strcmp(eq + 1, "-"))
+			return add_stdin(s, name);
 		return add_file(s, name, eq + 1, NULL, "");
 	}
+	if (!strcmp(arg, "-"))
+		return sp_fail("%s: '-': content from stdin needs an entry name: pass NAME=-", VERB);
 	if (lstat(arg, &st) != 0)
 		return input_error("", arg, errno);
 	if (S_ISDIR(st.st_mode))
@@ -399,7 +439,7 @@ static int add_recipients_file(struct seal *s, const char *path)
 	size_t len = 0, n = 0, bad = 0;
 	int err;
 
-	if ((err = sp_io_read_file(path, 1u << 20, 0, 0, &text, &len)) != SP_OK)
+	if ((err = sp_io_read_input(path, 1u << 20, 0, 0, &text, &len)) != SP_OK)
 		return sp_fail_path(VERB, path, err);
 	err = sp_recipients_parse(&pks, &n, (const char *)text, len, &bad);
 	free(text);
@@ -565,6 +605,13 @@ static int stream_inputs(struct seal *s, sp_sealer *sealer, const char *out)
 		uint64_t left = in->meta.size;
 		struct stat st;
 
+		if (in->mem != NULL) {
+			if (left > 0 && (err = sp_seal_write(sealer, in->mem, (size_t)left)) != SP_OK) {
+				rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
+				goto out;
+			}
+			continue;
+		}
 		if (in->fd < 0 && (in->fd = reopen_input(in)) < 0) {
 			rc = errno == ENOENT || errno == ENOTDIR ? changed(in->path) : input_error("", in->path, errno);
 			goto out;
@@ -635,7 +682,7 @@ int cmd_seal(int argc, char **argv)
 	uint64_t expires = 0;
 	char where[64];
 	size_t n_r = 0;
-	int c, err, rc = EXIT_FAIL, passphrase = 0, armor = 0;
+	int c, err, rc = EXIT_FAIL, passphrase = 0, armor = 0, to_stdout = 0;
 
 	memset(&s, 0, sizeof s);
 	memset(&sp, 0, sizeof sp);
@@ -650,6 +697,12 @@ int cmd_seal(int argc, char **argv)
 				goto done;
 			break;
 		case 'R':
+			if (!strcmp(optarg, "-") && s.stdin_by != NULL) {
+				rc = sp_usage_error(VERB, "-R -: stdin is already read for %s", s.stdin_by);
+				goto done;
+			}
+			if (!strcmp(optarg, "-"))
+				s.stdin_by = "-R -";
 			if (add_recipients_file(&s, optarg) != EXIT_OK)
 				goto done;
 			break;
@@ -670,6 +723,12 @@ int cmd_seal(int argc, char **argv)
 	}
 	if (out == NULL) {
 		rc = sp_usage_error(VERB, "no output: pass -o BUNDLE");
+		goto done;
+	}
+	to_stdout = !strcmp(out, "-");
+	if (to_stdout && !armor && isatty(STDOUT_FILENO)) {
+		rc = sp_fail("%s: -o -: stdout is a terminal: redirect it to a file or a pipe, or pass "
+		    "--armor for text", VERB);
 		goto done;
 	}
 	for (int i = optind; i < argc; i++)
@@ -726,7 +785,7 @@ int cmd_seal(int argc, char **argv)
 		if (sp_cli_sign_key(VERB, sign, sign_sk, sign_pk) != EXIT_OK)
 			goto done;
 	}
-	if ((err = sp_outfile_open(&of, out, 0644, 0)) != SP_OK) {
+	if (!to_stdout && (err = sp_outfile_open(&of, out, 0644, 0)) != SP_OK) {
 		rc = sp_fail_path(VERB, out, err);
 		goto done;
 	}
@@ -741,8 +800,8 @@ int cmd_seal(int argc, char **argv)
 	sp.entries = list;
 	sp.n_entries = s.n;
 	sp.sign_sk = sign_sk;
-	if ((err = sp_seal_begin(&sealer, &sp, armor ? mem_write : sp_outfile_write,
-	         armor ? (void *)&mem : (void *)of)) != SP_OK) {
+	if ((err = sp_seal_begin(&sealer, &sp, armor ? mem_write : to_stdout ? stdout_write :
+	         sp_outfile_write, armor ? (void *)&mem : (void *)of)) != SP_OK) {
 		rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
 		goto done;
 	}
@@ -754,12 +813,13 @@ int cmd_seal(int argc, char **argv)
 	}
 	if (armor) {
 		if ((err = sp_armor_encode(&armored, &alen, mem.p, mem.len)) != SP_OK ||
-		    (err = sp_outfile_write(of, (unsigned char *)armored, alen)) != SP_OK) {
+		    (err = to_stdout ? stdout_write(NULL, (unsigned char *)armored, alen) :
+		     sp_outfile_write(of, (unsigned char *)armored, alen)) != SP_OK) {
 			rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
 			goto done;
 		}
 	}
-	if ((err = sp_outfile_commit(of)) != SP_OK) {
+	if (!to_stdout && (err = sp_outfile_commit(of)) != SP_OK) {
 		rc = sp_fail_path(VERB, out, err);
 		goto done;
 	}
@@ -778,6 +838,8 @@ done:
 			close(s.in[i].fd);
 		free(s.in[i].path);
 		free(s.in[i].rel);
+		if (s.in[i].mem != NULL)
+			sodium_free(s.in[i].mem);
 	}
 	for (size_t i = 0; i < s.n_roots; i++)
 		close(s.roots[i]);

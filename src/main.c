@@ -15,6 +15,8 @@ static const char usage[] =
 	"  inspect [-i IDENTITY] [--json] BUNDLE   show a bundle's header (and entries with a key)\n"
 	"  open -i IDENTITY [--context TEXT] [--force] -o DIR BUNDLE   entries into a new or empty DIR\n"
 	"  cat -i IDENTITY [--context TEXT] BUNDLE NAME      write one entry to stdout\n"
+	"  check [-i IDENTITY] [--trust SIGNER] [--expires-within DURATION] [--json] BUNDLE...\n"
+	"                                      CI gate: exit 0 ok, 1 broken, 3 expiring\n"
 	"  run [options] -- COMMAND [ARG...]   container entrypoint: secrets to tmpfs, drop, exec\n"
 	"\n"
 	"'secretpack <command> -h' for a command's options. Exit: 0 ok, 1 failure, 2 usage.\n";
@@ -25,6 +27,7 @@ static const struct {
 } verbs[] = {
 	{ "keygen", cmd_keygen }, { "pubkey", cmd_pubkey }, { "seal", cmd_seal },
 	{ "inspect", cmd_inspect }, { "open", cmd_open }, { "cat", cmd_cat }, { "run", cmd_run },
+	{ "check", cmd_check },
 };
 
 int main(int argc, char **argv)

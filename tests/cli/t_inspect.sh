@@ -134,7 +134,7 @@ is "--json, wrong -c: checks passed false, context mismatch, expiry ok" "False m
 "$SP" inspect -i "$T/id" -c shop@prod --json "$T/b.spk" >"$T/ctx2.json" 2>"$T/.err"
 is "--json, right -c: checks passed" "True ok ok" \
 	"$(json "$T/ctx2.json" 'j["checks"]["passed"], j["checks"]["context"], j["checks"]["expiry"]' | tr -d "(),'")"
-refuse "cat refuses what inspect only reports" "context mismatch" code 1 "$SP" cat -i "$T/id" "$T/b.spk" db_password
+refuse "cat refuses what inspect only reports" "context mismatch" code 1 "$SP" cat -i "$T/id" -c shop@test "$T/b.spk" db_password
 "$SP" seal -r "$R1" --expires 1s -o "$T/soon.spk" "$T/in/db_password" 2>/dev/null || notok "seal --expires 1s"
 sleep 2
 check "inspect -i of an expired bundle: lists the entries" "$SP" inspect -i "$T/id" "$T/soon.spk"

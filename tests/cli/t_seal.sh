@@ -151,14 +151,22 @@ refuse "-p: a group/world-readable passphrase file is refused" "chmod 600" code 
 
 # Context: bound at seal, enforced by open and cat.
 check "--context" "$SP" seal -r "$R1" --context payments@prod -o "$T/ctx.spk" "$T/in/db_password"
-refuse "cat without --context: refused" "context mismatch" code 1 "$SP" cat -i "$T/id1" "$T/ctx.spk" db_password
+# Without --context, open and cat accept the bundle's own context and say so on stderr.
+is "cat without --context: the bundle's own context is accepted" "s3cret-db-password" \
+	"$("$SP" cat -i "$T/id1" "$T/ctx.spk" db_password 2>"$T/ctxnote.err")"
+is "cat without --context: one note naming the context" \
+	"secretpack: cat: $T/ctx.spk: note: bound to context 'payments@prod', accepted as no --context was given (pass --context to require one)" \
+	"$(cat "$T/ctxnote.err")"
 refuse "cat with a wrong --context: refused" "context mismatch" code 1 \
 	"$SP" cat -i "$T/id1" --context payments@staging "$T/ctx.spk" db_password
 refuse "cat with a prefix of the context: refused" "context mismatch" code 1 \
 	"$SP" cat -i "$T/id1" --context payments "$T/ctx.spk" db_password
 is "cat with the right --context" "s3cret-db-password" \
 	"$("$SP" cat -i "$T/id1" --context payments@prod "$T/ctx.spk" db_password 2>&1)"
-refuse "open without --context: refused" "context mismatch" code 1 "$SP" open -i "$T/id1" -o "$T/out/ctx" "$T/ctx.spk"
+check "open without --context: the bundle's own context is accepted" "$SP" open -i "$T/id1" -o "$T/ctxdef" "$T/ctx.spk"
+grep -qx "secretpack: open: $T/ctx.spk: note: bound to context 'payments@prod', accepted as no --context was given (pass --context to require one)" "$T/.err" &&
+	[ "$(wc -l <"$T/.err")" -eq 1 ] && ok "open without --context: one note naming the context" ||
+	notok "open without --context: one note naming the context"
 refuse "open with a wrong --context: refused" "context mismatch" code 1 \
 	"$SP" open -i "$T/id1" --context payments@staging -o "$T/out/ctx" "$T/ctx.spk"
 check "open with the right --context" "$SP" open -i "$T/id1" --context payments@prod -o "$T/ctx" "$T/ctx.spk"
