@@ -25,8 +25,9 @@ static const char seal_usage[] =
 	"usage: secretpack seal [-r RECIPIENT]... [-R RECIPIENTS_FILE]... [-p] [--context TEXT]\n"
 	"                       [--expires TIME] [--sign KEYFILE] [-a] -o BUNDLE INPUT...\n"
 	"  INPUT is FILE (entry named by its basename), NAME=PATH, NAME=- (the entry's content from\n"
-	"  stdin), a DIRECTORY (one entry per regular file, named by its relative path) or\n"
-	"  -m MANIFEST.ini. Symlinks are refused.\n"
+	"  stdin), a DIRECTORY (one entry per regular file, named by its relative path), NAME=DIR\n"
+	"  (the same, under NAME/) or -m MANIFEST.ini. Symlinks and special files are refused; a\n"
+	"  directory walk names every file it refuses, then fails.\n"
 	"  -r, --recipient KEY      an spkpub1... recipient (repeatable)\n"
 	"  -R, --recipients-file F  a file (or pipe, '-' for stdin) of recipients, one per line (repeatable)\n"
 	"  -p, --passphrase         add a passphrase recipient (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
@@ -72,6 +73,7 @@ struct seal {
 	const char *expires;
 	char manifest_expires[64];
 	const char *stdin_by; /* the option that read stdin already, or NULL */
+	size_t refused;       /* files a directory walk refused, each reported; the walk goes on */
 };
 
 struct membuf {
@@ -153,11 +155,13 @@ static int add_input(struct seal *s, const char *name, const char *path, const s
 		in->meta.mode = 0400;
 	if (strlen(name) > SP_NAME_MAX || sp_name_check(name) != SP_OK) {
 		close(fd);
+		s->refused++;
 		return sp_fail("%s: entry '%s': %s: rename it (letters, digits, . _ - @ + =, '/' between parts)",
 		    VERB, name, sp_err_str(SP_ERR_NAME));
 	}
 	if ((unsigned long long)st->st_size > SP_ENTRY_SIZE_MAX) {
 		close(fd);
+		s->refused++;
 		return sp_fail("%s: %s: larger than the %llu MiB entry limit", VERB, path, SP_ENTRY_SIZE_MAX >> 20);
 	}
 	memcpy(in->meta.name, name, strlen(name) + 1);
@@ -187,14 +191,19 @@ static int cmp_str(const void *a, const void *b)
 
 /* Adds every regular file below the directory open at fd (taken; shown as dir) as prefix/relative
  * name, sorted. Every level is opened with openat and O_NOFOLLOW: nothing below the directory
- * argument is reached through a symlink. Entry names are the paths relative to root. */
+ * argument is reached through a symlink. below is dir's path relative to root ("" at the top), to
+ * reopen files. A file that cannot be sealed (a symlink, a special file, an unsafe name, too big,
+ * unreadable) is reported and counted in s->refused, and the walk goes on, so that one run names
+ * them all; other failures stop it. */
 /* NOLINTNEXTLINE(misc-no-recursion): depth is capped at SP_NAME_DEPTH_MAX */
-static int add_dir(struct seal *s, int fd, const char *dir, const char *prefix, int root, int depth)
+static int add_dir(struct seal *s, int fd, const char *dir, const char *prefix, const char *below,
+    int root, int depth)
 {
 	DIR *d;
 	struct dirent *de;
 	struct stat st;
-	char **names = NULL, path[4096], name[SP_NAME_MAX + 2];
+	char **names = NULL, path[4096], name[SP_NAME_MAX + 2], rel[SP_NAME_MAX + 2];
+	size_t refused;
 	size_t n = 0, cap = 0, dlen = strlen(dir);
 	int rc = EXIT_FAIL, cfd;
 
@@ -239,7 +248,9 @@ static int add_dir(struct seal *s, int fd, const char *dir, const char *prefix, 
 		int a = snprintf(path, sizeof path, "%s%s%s", dir, dlen > 0 && dir[dlen - 1] == '/' ? "" : "/",
 		    names[i]);
 		int b = snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "/" : "", names[i]);
-		if (a < 0 || (size_t)a >= sizeof path || b < 0 || (size_t)b >= sizeof name) {
+		int r = snprintf(rel, sizeof rel, "%s%s%s", below, *below ? "/" : "", names[i]);
+		if (a < 0 || (size_t)a >= sizeof path || b < 0 || (size_t)b >= sizeof name || r < 0 ||
+		    (size_t)r >= sizeof rel) {
 			rc = sp_fail("%s: %s: path or entry name too long", VERB, path);
 			goto out;
 		}
@@ -249,18 +260,29 @@ static int add_dir(struct seal *s, int fd, const char *dir, const char *prefix, 
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode)) {
-			rc = symlink_refused("", path);
-			goto out;
+			(void)symlink_refused("", path);
+			s->refused++;
+			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
 			if ((cfd = openat(dirfd(d), names[i], O_SUBDIR)) < 0) {
+				if (errno == EACCES) {
+					(void)input_error("", path, errno);
+					s->refused++;
+					continue;
+				}
 				rc = errno == ENOTDIR ? changed(path) : input_error("", path, errno);
 				goto out;
 			}
-			if (add_dir(s, cfd, path, name, root, depth + 1) != EXIT_OK)
+			if (add_dir(s, cfd, path, name, rel, root, depth + 1) != EXIT_OK)
 				goto out;
 		} else if (S_ISREG(st.st_mode)) {
 			if ((cfd = openat(dirfd(d), names[i], O_INPUT)) < 0) {
+				if (errno == EACCES) {
+					(void)input_error("", path, errno);
+					s->refused++;
+					continue;
+				}
 				rc = input_error("", path, errno);
 				goto out;
 			}
@@ -269,12 +291,13 @@ static int add_dir(struct seal *s, int fd, const char *dir, const char *prefix, 
 				rc = changed(path);
 				goto out;
 			}
-			if (add_input(s, name, path, NULL, cfd, root, name, &st) != EXIT_OK)
+			refused = s->refused;
+			if (add_input(s, name, path, NULL, cfd, root, rel, &st) != EXIT_OK && s->refused == refused)
 				goto out;
 		} else {
-			rc = sp_fail("%s: %s: not a regular file or directory: remove it or seal files one by one",
+			(void)sp_fail("%s: %s: not a regular file or directory: remove it or seal files one by one",
 			    VERB, path);
-			goto out;
+			s->refused++;
 		}
 	}
 	rc = EXIT_OK;
@@ -310,9 +333,9 @@ static int add_file(struct seal *s, const char *name, const char *path, const sp
 	return add_input(s, name, path, meta, fd, AT_FDCWD, path, &st);
 }
 
-/* A directory argument: opened once; a copy of its descriptor stays open (s->roots) to reopen
- * files below it without a path from the current directory. */
-static int add_tree(struct seal *s, const char *arg)
+/* A directory argument (DIR, or NAME=DIR with prefix NAME): opened once; a copy of its descriptor
+ * stays open (s->roots) to reopen files below it without a path from the current directory. */
+static int add_tree(struct seal *s, const char *arg, const char *prefix)
 {
 	int fd, keep, *nr;
 
@@ -330,7 +353,7 @@ static int add_tree(struct seal *s, const char *arg)
 	}
 	s->roots[s->n_roots++] = keep;
 	s->fds_held++;
-	return add_dir(s, fd, arg, "", keep, 1);
+	return add_dir(s, fd, arg, prefix, "", keep, 1);
 }
 
 /* NAME=-: the whole of stdin, read now (the header declares every size before any content). */
@@ -376,6 +399,13 @@ static int add_arg(struct seal *s, const char *arg)
 		name[len] = 0;
 		if (!strcmp(eq + 1, "-"))
 			return add_stdin(s, name);
+		/* NAME=DIR: the files below DIR, named NAME/relative path. */
+		if (lstat(eq + 1, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (sp_name_check(name) != SP_OK)
+				return sp_fail("%s: '%s': %s: rename it (letters, digits, . _ - @ + =, '/' "
+				    "between parts)", VERB, name, sp_err_str(SP_ERR_NAME));
+			return add_tree(s, eq + 1, name);
+		}
 		return add_file(s, name, eq + 1, NULL, "");
 	}
 	if (!strcmp(arg, "-"))
@@ -383,7 +413,7 @@ static int add_arg(struct seal *s, const char *arg)
 	if (lstat(arg, &st) != 0)
 		return input_error("", arg, errno);
 	if (S_ISDIR(st.st_mode))
-		return add_tree(s, arg);
+		return add_tree(s, arg, "");
 	len = strlen(arg);
 	while (len > 1 && arg[len - 1] == '/')
 		len--;
@@ -576,7 +606,8 @@ static int check_entries(struct seal *s, sp_entry *list)
 			if (!strcmp(list[i].name, list[j].name) ||
 			    (!strncmp(list[i].name, list[j].name, m) &&
 			     (list[i].name[m] == '/' || list[j].name[m] == '/')))
-				return sp_fail("%s: entries '%s' and '%s' clash: give one another name (NAME=PATH)",
+				return sp_fail("%s: entries '%s' and '%s' clash: give one another name (NAME=PATH, "
+				    "or NAME=DIR for a directory)",
 				    VERB, list[j].name, list[i].name);
 			if (list[i].env[0] && !strcmp(list[i].env, list[j].env))
 				return sp_fail("%s: entries '%s' and '%s' both set env %s", VERB, list[j].name,
@@ -734,6 +765,12 @@ int cmd_seal(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (add_arg(&s, argv[i]) != EXIT_OK)
 			goto done;
+	if (s.refused > 1) {
+		rc = sp_fail("%s: %zu files refused (each named above): nothing sealed", VERB, s.refused);
+		goto done;
+	}
+	if (s.refused == 1)
+		goto done;
 	if (s.n_pks == 0 && !passphrase) {
 		rc = sp_usage_error(VERB, "no recipient: pass -r, -R, -p or recipients in the manifest");
 		goto done;
