@@ -253,6 +253,8 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 	} else if (req->passphrase && req->identity == NULL && have_key && info.n_x25519 > 0) {
 		size_t bad = 0;
 
+		if (key_fd_check(req->verb) != EXIT_OK)
+			goto out;
 		/* -p with a key from the environment only: the passphrase was asked for, so a key that
 		 * does not load (an encrypted identity under another passphrase) is skipped, not fatal. */
 		if (sp_io_load_identities(&ids, NULL, &bad) != SP_OK)

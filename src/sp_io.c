@@ -2,6 +2,7 @@
  * passphrases and identities from files, descriptors, the environment or the terminal. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,23 +120,18 @@ int sp_io_read_file(const char *path, size_t max, int secret, int private_only,
 	return err;
 }
 
-/* A FIFO is reopened through /proc without O_NONBLOCK, so that a reader waits for its writer. */
+/* A FIFO opened without blocking: wait until a writer has written or come and gone (Linux reports
+ * no hang-up for a FIFO no writer has opened yet), then read to its end. */
 static int read_pipe(int fd, size_t max, int secret, unsigned char **out, size_t *len)
 {
-	char link[64];
-	int pfd, err, saved;
+	struct pollfd p = { fd, POLLIN, 0 };
 
-	(void)snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-	if ((pfd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-		if (fcntl(fd, F_SETFL, O_RDONLY) != 0)
+	while (poll(&p, 1, -1) < 0)
+		if (errno != EINTR)
 			return SP_ERR_IO;
-		return sp_io_read_fd(fd, max, secret, out, len);
-	}
-	err = sp_io_read_fd(pfd, max, secret, out, len);
-	saved = errno;
-	close(pfd);
-	errno = saved;
-	return err;
+	if (fcntl(fd, F_SETFL, O_RDONLY) != 0)
+		return SP_ERR_IO;
+	return sp_io_read_fd(fd, max, secret, out, len);
 }
 
 int sp_io_read_input(const char *path, size_t max, int secret, int private_only,
