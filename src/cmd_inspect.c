@@ -86,7 +86,13 @@ static void show_checks(const sp_bundle_info *in, const struct checks *c, int js
 		    c->wanted[0] ? c->wanted : "no context", c->wanted[0] ? "'" : "");
 	if (c->expired)
 		printf(" expired;");
-	printf(" open, cat and run refuse this bundle\n");
+	/* Without --context, open and cat accept the bundle's own context; run does not. */
+	if (!c->context_ok && !c->wanted[0])
+		printf(" run refuses this bundle without --context; open and cat accept its own context%s\n",
+		    c->expired ? " but not its expiry (--allow-expired reads it)" : "");
+	else
+		printf(" open, cat and run refuse this bundle%s\n",
+		    c->expired ? " (open and cat read it with --allow-expired)" : "");
 }
 
 static void show(const char *path, const sp_bundle_info *in, const sp_entry *e, size_t n, int keyed,
