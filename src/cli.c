@@ -230,8 +230,11 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 	int err, rc, have_key;
 
 	sp_no_dumps();
-	if (req->identity != NULL && !strcmp(req->identity, "-") && !strcmp(req->bundle, "-"))
-		return sp_usage_error(req->verb, "-i - and the bundle '-' both read stdin: give one of "
+	if (!strcmp(req->bundle, "-") && ((req->identity != NULL && !strcmp(req->identity, "-")) ||
+	    (req->identity == NULL && req->keys == NULL && !env_set("SECRETPACK_KEY") &&
+	     !env_set("SECRETPACK_KEY_FILE") && env_set("SECRETPACK_KEY_FD") &&
+	     sp_io_key_fd(getenv("SECRETPACK_KEY_FD")) == STDIN_FILENO)))
+		return sp_usage_error(req->verb, "the key and the bundle '-' both read stdin: give one of "
 		    "them as a file or a pipe");
 	if ((rc = sp_cli_begin(req->verb, req->bundle, src, o)) != EXIT_OK)
 		return rc;

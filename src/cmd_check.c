@@ -221,8 +221,10 @@ int cmd_check(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (!strcmp(argv[i], "-") && stdin_used++)
 			return sp_usage_error(VERB, "'-' given twice: stdin can be read once");
-	if (c.req.identity != NULL && !strcmp(c.req.identity, "-") && stdin_used)
-		return sp_usage_error(VERB, "-i - and the bundle '-' both read stdin: give one of them "
+	if (stdin_used && ((c.req.identity != NULL && !strcmp(c.req.identity, "-")) ||
+	    (c.req.identity == NULL && sp_cli_key_env() && getenv("SECRETPACK_KEY_FD") != NULL &&
+	     sp_io_key_fd(getenv("SECRETPACK_KEY_FD")) == 0)))
+		return sp_usage_error(VERB, "the key and the bundle '-' both read stdin: give one of them "
 		    "as a file or a pipe");
 	c.horizon = sp_now();
 	if (c.within != NULL && (c.within[0] < '0' || c.within[0] > '9' || strchr(c.within, '-') != NULL ||

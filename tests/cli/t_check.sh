@@ -117,7 +117,9 @@ is "--json: expired bundle" "expired 3" \
 is "bundle '-' from stdin: exit 0" 0 "$(run sh -c '"$1" check -i "$2" - <"$3"' sh "$SP" "$T/id" "$T/ok.spk")"
 is "bundle '-': named '-'" "secretpack: check: -: ok" "$(cut -d'(' -f1 "$T/.out" | sed 's/ $//')"
 refuse "'-' twice: exit 2" "'-' given twice" code 2 "$SP" check - - </dev/null
-refuse "-i - and bundle -: exit 2" "both read stdin" code 2 "$SP" check -i - - </dev/null
+refuse "-i - and bundle -: exit 2" "the key and the bundle .-. both read stdin" code 2 "$SP" check -i - - </dev/null
+refuse "SECRETPACK_KEY_FD=0 and bundle -: exit 2" "the key and the bundle .-. both read stdin" code 2 \
+	env SECRETPACK_KEY_FD=0 "$SP" check - </dev/null
 is "SECRETPACK_KEY_FD on a pipe, three bundles: exit 0" 0 \
 	"$(run sh -c 'cat "$2" | SECRETPACK_KEY_FD=0 "$1" check "$3" "$4" "$3"' sh "$SP" "$T/id" "$T/ok.spk" "$T/plain.spk")"
 is "SECRETPACK_KEY_FD: each bundle opened" 3 "$(grep -c 'opened, payload authenticated' "$T/.out")"

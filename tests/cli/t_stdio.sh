@@ -100,7 +100,7 @@ else
 fi
 is "cat -i /dev/stdin on a pipe" "s3cret-db-password" "$(cat "$T/id" | "$SP" cat -i /dev/stdin "$T/b.spk" db 2>&1)"
 is "cat -i - on a pipe" "s3cret-db-password" "$(cat "$T/id" | "$SP" cat -i - "$T/b.spk" db 2>&1)"
-refuse "cat -i - with the bundle on stdin too: usage" "both read stdin" code 2 "$SP" cat -i - - db <"$T/b.spk"
+refuse "cat -i - with the bundle on stdin too: usage" "the key and the bundle .-. both read stdin" code 2 "$SP" cat -i - - db <"$T/b.spk"
 # A named FIFO, whichever of the writer and the reader comes first (never a hang: timeout).
 mkfifo -m 600 "$T/key.fifo"
 good=0
@@ -179,3 +179,5 @@ for v in open cat; do
 done
 refuse "SECRETPACK_KEY_FD and SECRETPACK_KEY_FILE under -p: refused too" "SECRETPACK_KEY_FD and SECRETPACK_KEY_FILE are both set" code 1 \
 	env SECRETPACK_PASSPHRASE=pw SECRETPACK_KEY_FD=3 SECRETPACK_KEY_FILE="$T/id" "$SP" cat -p "$T/b.spk" db 3<"$T/id"
+refuse "SECRETPACK_KEY_FD=0 with the bundle on stdin too: usage" "the key and the bundle .-. both read stdin" code 2 \
+	env SECRETPACK_KEY_FD=0 "$SP" cat - db <"$T/b.spk"
