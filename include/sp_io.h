@@ -15,6 +15,12 @@
 int sp_io_read_file(const char *path, size_t max, int secret, int private_only,
     unsigned char **out, size_t *len);
 int sp_io_read_fd(int fd, size_t max, int secret, unsigned char **out, size_t *len);
+/* Like sp_io_read_file, for a file a user names to a developer verb (-i, -R, --sign,
+ * SECRETPACK_KEY_FILE): a pipe or FIFO is also read (process substitution, "<(pass show key)"),
+ * to its end and within max; private_only refuses group or other bits on a FIFO as on a file. A
+ * terminal or other device is SP_ERR_UNSAFE_PATH. */
+int sp_io_read_input(const char *path, size_t max, int secret, int private_only,
+    unsigned char **out, size_t *len);
 void sp_io_free(unsigned char *buf, size_t len, int secret);
 
 /* Full write retrying on EINTR and short writes. */
@@ -48,8 +54,12 @@ int sp_io_passphrase(char **pass, size_t *len, const char *prompt, int confirm);
 /* An sp_pass_fn for encrypted identities: asks sp_io_passphrase and copies into buf. */
 int sp_io_identity_pass(void *ctx, char *buf, size_t cap, size_t *len);
 
-/* Identities from path (private_only enforced), or if path is NULL from SECRETPACK_KEY
- * (identity text) or SECRETPACK_KEY_FILE. Encrypted identities ask sp_io_passphrase. */
+/* Identities from path (private_only enforced; a pipe is read too), or if path is NULL from
+ * SECRETPACK_KEY (identity text), SECRETPACK_KEY_FILE or SECRETPACK_KEY_FD (the descriptor is read
+ * to its end and closed: a regular file behind it must be private). Encrypted identities ask
+ * sp_io_passphrase. */
 int sp_io_load_identities(sp_identities *ids, const char *path, size_t *bad_line);
+/* The descriptor SECRETPACK_KEY_FD's value names (decimal, open), or -1. */
+int sp_io_key_fd(const char *val);
 
 #endif

@@ -85,21 +85,60 @@ int sp_fail_pass(const char *verb, int err)
 	}
 }
 
+static int env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v;
+}
+
+/* SECRETPACK_KEY_FD names an open descriptor and is the only key variable set. */
+static int key_fd_check(const char *verb)
+{
+	const char *fd = getenv("SECRETPACK_KEY_FD");
+
+	if (fd == NULL || *fd == '\0')
+		return EXIT_OK;
+	if (env_set("SECRETPACK_KEY") || env_set("SECRETPACK_KEY_FILE"))
+		return sp_fail("%s: SECRETPACK_KEY_FD and %s are both set: keep one and unset the other",
+		    verb, env_set("SECRETPACK_KEY") ? "SECRETPACK_KEY" : "SECRETPACK_KEY_FILE");
+	if (sp_io_key_fd(fd) < 0)
+		return sp_fail("%s: SECRETPACK_KEY_FD=%s: not an open file descriptor: pass the key on "
+		    "one, e.g. SECRETPACK_KEY_FD=3 %s 3<key", verb, fd, verb);
+	return EXIT_OK;
+}
+
 int sp_cli_identities(const char *verb, const char *path, sp_identities *ids)
 {
 	const char *shown = path;
+	char fdname[64];
 	size_t bad = 0;
 	int err;
 
 	if (shown == NULL) {
-		const char *key = getenv("SECRETPACK_KEY");
+		const char *key = getenv("SECRETPACK_KEY"), *fd = getenv("SECRETPACK_KEY_FD");
 		shown = key != NULL && *key ? "SECRETPACK_KEY" : getenv("SECRETPACK_KEY_FILE");
+		if ((shown == NULL || *shown == '\0') && fd != NULL && *fd) {
+			if (key_fd_check(verb) != EXIT_OK)
+				return EXIT_FAIL;
+			(void)snprintf(fdname, sizeof fdname, "SECRETPACK_KEY_FD=%.32s", fd);
+			shown = fdname;
+		}
 	}
-	if (shown == NULL)
-		return sp_fail("%s: no identity: pass -i FILE or set SECRETPACK_KEY_FILE or SECRETPACK_KEY", verb);
+	if (shown == NULL || *shown == '\0')
+		return sp_fail("%s: no identity: pass -i FILE or set SECRETPACK_KEY_FILE, SECRETPACK_KEY_FD "
+		    "or SECRETPACK_KEY", verb);
+	if (path == NULL && key_fd_check(verb) != EXIT_OK)
+		return EXIT_FAIL;
 	err = sp_io_load_identities(ids, path, &bad);
 	if (err == SP_OK)
 		return EXIT_OK;
+	if (err == SP_ERR_PERM && shown == fdname)
+		return sp_fail("%s: %s: a file readable or writable by group or others: chmod 600 it, or "
+		    "pass the key on a pipe", verb, shown);
+	if (err == SP_ERR_UNSAFE_PATH)
+		return sp_fail("%s: %s: a terminal, directory or device, not a key: give a file or a pipe "
+		    "(-i <(command))", verb, shown);
 	if (err == SP_ERR_KEY_KIND)
 		return sp_fail("%s: %s: line %zu: this is a signing key, not an identity: give it to "
 		    "seal --sign, and -i an identity from secretpack keygen", verb, shown, bad);
@@ -157,7 +196,7 @@ int sp_cli_key_env(void)
 {
 	const char *key = getenv("SECRETPACK_KEY"), *key_file = getenv("SECRETPACK_KEY_FILE");
 
-	return (key != NULL && *key) || (key_file != NULL && *key_file);
+	return (key != NULL && *key) || (key_file != NULL && *key_file) || env_set("SECRETPACK_KEY_FD");
 }
 
 int sp_cli_begin(const char *verb, const char *path, sp_source **src, sp_opener **o)
@@ -186,17 +225,24 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 	sp_bundle_info info;
 	char *pass = NULL;
 	size_t plen = 0;
+	const sp_identities *keys;
 	const char *ctx;
 	int err, rc, have_key;
 
 	sp_no_dumps();
+	if (!strcmp(req->bundle, "-") && ((req->identity != NULL && !strcmp(req->identity, "-")) ||
+	    (req->identity == NULL && req->keys == NULL && !env_set("SECRETPACK_KEY") &&
+	     !env_set("SECRETPACK_KEY_FILE") && env_set("SECRETPACK_KEY_FD") &&
+	     sp_io_key_fd(getenv("SECRETPACK_KEY_FD")) == STDIN_FILENO)))
+		return sp_usage_error(req->verb, "the key and the bundle '-' both read stdin: give one of "
+		    "them as a file or a pipe");
 	if ((rc = sp_cli_begin(req->verb, req->bundle, src, o)) != EXIT_OK)
 		return rc;
 	if ((rc = sp_cli_trust_check(req->verb, req->bundle, &req->trust, src, o)) != EXIT_OK)
 		return rc;
 	rc = EXIT_FAIL;
 	sp_open_info(*o, &info);
-	have_key = req->identity != NULL || sp_cli_key_env();
+	have_key = req->identity != NULL || sp_cli_key_env() || req->keys != NULL;
 	/* An identity unless -p was given, or no key is configured and the bundle takes a passphrase. */
 	if (req->passphrase == 0 && have_key && info.n_x25519 == 0) {
 		rc = sp_fail("%s: %s: the bundle has only a passphrase recipient: pass -p (or set "
@@ -205,9 +251,13 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 	}
 	/* Keys first, then the passphrase (doc/FORMAT.md): with -p, a configured key is tried too
 	 * when the bundle has X25519 recipients. */
-	if (req->passphrase && req->identity == NULL && have_key && info.n_x25519 > 0) {
+	if (req->keys != NULL) {
+		/* Loaded once by the caller (a descriptor is read once). */
+	} else if (req->passphrase && req->identity == NULL && have_key && info.n_x25519 > 0) {
 		size_t bad = 0;
 
+		if (key_fd_check(req->verb) != EXIT_OK)
+			goto out;
 		/* -p with a key from the environment only: the passphrase was asked for, so a key that
 		 * does not load (an encrypted identity under another passphrase) is skipped, not fatal. */
 		if (sp_io_load_identities(&ids, NULL, &bad) != SP_OK)
@@ -217,12 +267,13 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 		if (sp_cli_identities(req->verb, req->identity, &ids) != EXIT_OK)
 			goto out;
 	}
+	keys = req->keys != NULL ? req->keys : &ids;
 	err = SP_ERR_WRONG_KEY;
-	if (ids.n > 0)
-		err = sp_open_unlock(*o, (const unsigned char (*)[32])ids.sk, ids.n, NULL, 0);
+	if (keys->n > 0)
+		err = sp_open_unlock(*o, (const unsigned char (*)[32])keys->sk, keys->n, NULL, 0);
 	/* Ask for the passphrase only when the keys did not open it and it can make a difference. */
 	if (err == SP_ERR_WRONG_KEY && (req->passphrase || !have_key) &&
-	    (info.n_passphrase > 0 || ids.n == 0)) {
+	    (info.n_passphrase > 0 || keys->n == 0)) {
 		if (info.n_passphrase == 0) {
 			rc = sp_fail("%s: %s: %s", req->verb, req->bundle, sp_err_str(SP_ERR_NO_PASS_STANZA));
 			goto out;
@@ -231,7 +282,7 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 			rc = sp_fail_pass(req->verb, err);
 			goto out;
 		}
-		err = sp_open_unlock(*o, (const unsigned char (*)[32])ids.sk, ids.n, pass, plen);
+		err = sp_open_unlock(*o, (const unsigned char (*)[32])keys->sk, keys->n, pass, plen);
 	}
 	sp_identities_free(&ids);
 	if (pass != NULL) {
@@ -243,8 +294,9 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 		goto out;
 	}
 	if (req->check) {
-		ctx = req->context ? req->context : "";
-		if ((err = sp_open_check(*o, ctx, sp_now())) != SP_OK) {
+		/* Without --context, the bundle's own (now authenticated) context is accepted. */
+		ctx = req->context ? req->context : info.context;
+		if ((err = sp_open_check(*o, ctx, req->allow_expired ? 0 : sp_now())) != SP_OK) {
 			if (err == SP_ERR_CONTEXT && !info.context[0])
 				rc = sp_fail("%s: %s: context mismatch: the bundle is bound to no context, "
 				    "not '%s': seal it with --context %s", req->verb, req->bundle, ctx, ctx);
@@ -268,6 +320,24 @@ out:
 	*src = NULL;
 	return rc;
 }
+void sp_cli_unlock_note(const struct sp_unlock_req *req, const sp_opener *o)
+{
+	sp_bundle_info info;
+	char when[32];
+
+	if (!req->check)
+		return;
+	sp_open_info(o, &info);
+	if (req->context == NULL && info.context[0])
+		(void)sp_fail("%s: %s: note: bound to context '%s', accepted as no --context was given "
+		    "(pass --context to require one)", req->verb, req->bundle, info.context);
+	if (req->allow_expired && info.expires != 0 && sp_now() >= info.expires) {
+		(void)sp_time_format(when, sizeof when, info.expires);
+		(void)sp_fail("%s: %s: note: expired %s, read anyway (--allow-expired)", req->verb,
+		    req->bundle, when);
+	}
+}
+
 static int parse_read_opts(const char *verb, const char *usage, int argc, char **argv,
     struct sp_unlock_req *req, const char **outdir, int *json, int *force)
 {
@@ -275,7 +345,7 @@ static int parse_read_opts(const char *verb, const char *usage, int argc, char *
 		{ "identity", required_argument, 0, 'i' }, { "passphrase", no_argument, 0, 'p' },
 		{ "context", required_argument, 0, 'c' }, { "output", required_argument, 0, 'o' },
 		{ "json", no_argument, 0, 'j' }, { "force", no_argument, 0, 'f' },
-		{ "trust", required_argument, 0, 't' },
+		{ "trust", required_argument, 0, 't' }, { "allow-expired", no_argument, 0, 'x' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
@@ -304,6 +374,11 @@ static int parse_read_opts(const char *verb, const char *usage, int argc, char *
 			if (force == NULL)
 				return sp_usage_error(verb, "unknown option --force");
 			*force = 1;
+			break;
+		case 'x':
+			if (!req->check)
+				return sp_usage_error(verb, "unknown option --allow-expired");
+			req->allow_expired = 1;
 			break;
 		case 'h': (void)fputs(usage, stdout); return -1;
 		case ':': return sp_usage_error(verb, "option %s needs a value", argv[optind - 1]);
@@ -462,7 +537,7 @@ int sp_cli_sign_key(const char *verb, const char *path, unsigned char sk[64], un
 	size_t len = 0, bad = 0;
 	int err;
 
-	if ((err = sp_io_read_file(path, 1u << 16, 1, 1, &text, &len)) != SP_OK)
+	if ((err = sp_io_read_input(path, 1u << 16, 1, 1, &text, &len)) != SP_OK)
 		return sp_fail_path(verb, path, err);
 	err = sp_sign_identity_parse(sk, pk, (const char *)text, len, sp_io_identity_pass, NULL, &bad);
 	sp_io_free(text, len, 1);

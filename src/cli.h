@@ -58,12 +58,15 @@ struct sp_unlock_req {
 	const char *identity; /* -i, or NULL for SECRETPACK_KEY / SECRETPACK_KEY_FILE */
 	const char *context;  /* --context, NULL = none */
 	int passphrase;       /* -p given */
-	int check;            /* enforce context and expiry */
+	int check;            /* enforce context and expiry: --context when given, else the
+	                       * bundle's own context is accepted (sp_cli_unlock_note says so) */
 	struct sp_trust trust; /* --trust (or SECRETPACK_TRUST), checked before unlocking */
+	int allow_expired;    /* --allow-expired: with check, an expired bundle is read */
+	const sp_identities *keys; /* identities loaded once by the caller, or NULL */
 };
 struct sp_source;
 struct sp_opener;
-/* 1 if SECRETPACK_KEY or SECRETPACK_KEY_FILE is set and not empty. */
+/* 1 if SECRETPACK_KEY, SECRETPACK_KEY_FILE or SECRETPACK_KEY_FD is set and not empty. */
 int sp_cli_key_env(void);
 /* Opens a bundle (binary or armored) and parses its header; prints the one error line on failure
  * and leaves *src and *o NULL. */
@@ -71,10 +74,14 @@ int sp_cli_begin(const char *verb, const char *path, struct sp_source **src, str
 /* Opens the bundle, reads the header, unlocks it with identities or a passphrase and (if
  * req->check) checks context and expiry; prints the one error line on failure. */
 int sp_cli_unlock(const struct sp_unlock_req *req, struct sp_source **src, struct sp_opener **o);
+/* After a successful sp_cli_unlock with check: one stderr line each when the bundle's own
+ * context was accepted (no --context) or an expired bundle is read (--allow-expired). */
+void sp_cli_unlock_note(const struct sp_unlock_req *req, const struct sp_opener *o);
 /* One error line for a bundle-level failure (names the version for SP_ERR_VERSION). */
 int sp_fail_bundle(const char *verb, const char *path, int err, const struct sp_opener *o);
-/* Options of the reading verbs (-i, -p, --context, -o, --json, --force; NULL outdir, json or
- * force: that option is refused); returns -1 after -h. */
+/* Options of the reading verbs (-i, -p, --context, -o, --json, --force, --trust; NULL outdir,
+ * json or force: that option is refused; --allow-expired only when req->check); returns -1
+ * after -h. */
 int sp_cli_read_opts(const char *verb, const char *usage, int argc, char **argv,
     struct sp_unlock_req *req, const char **outdir, int *json, int *force);
 
@@ -85,5 +92,6 @@ int cmd_inspect(int argc, char **argv);
 int cmd_open(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

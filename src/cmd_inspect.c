@@ -16,10 +16,11 @@ static const char inspect_usage[] =
 	"usage: secretpack inspect [-i IDENTITY] [-p] [-c CTX] [--trust SIGNER]... [--json] BUNDLE\n"
 	"  Without a key: version, created, expires, context, recipient counts and the signer of\n"
 	"  BUNDLE (a signature is verified over the whole bundle).\n"
-	"  With -i (or SECRETPACK_KEY/SECRETPACK_KEY_FILE) or -p: also each entry's name, size, mode,\n"
-	"  owner and env variable, and the recipients' keys, once the whole bundle authenticated.\n"
-	"  Never the contents.\n"
-	"  -i, --identity FILE  identity file (else SECRETPACK_KEY or SECRETPACK_KEY_FILE)\n"
+	"  With -i FILE or pipe (or SECRETPACK_KEY, SECRETPACK_KEY_FILE, SECRETPACK_KEY_FD) or -p: also\n"
+	"  each entry's name, size, mode, owner and env variable, and the recipients' keys, once the\n"
+	"  whole bundle authenticated. Never the contents.\n"
+	"  -i, --identity FILE  identity file or pipe (else SECRETPACK_KEY, SECRETPACK_KEY_FILE or\n"
+	"                       SECRETPACK_KEY_FD)\n"
 	"  -p, --passphrase     use the bundle's passphrase (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
 	"  -c, --context CTX    the context to check against (default none)\n"
 	"      --trust SIGNER   refuse unless signed by SIGNER: a spksig1... key or a file of them;\n"
@@ -89,7 +90,13 @@ static void show_checks(const sp_bundle_info *in, const struct checks *c, int js
 		    c->wanted[0] ? c->wanted : "no context", c->wanted[0] ? "'" : "");
 	if (c->expired)
 		printf(" expired;");
-	printf(" open, cat and run refuse this bundle\n");
+	/* Without --context, open and cat accept the bundle's own context; run does not. */
+	if (!c->context_ok && !c->wanted[0])
+		printf(" run refuses this bundle without --context; open and cat accept its own context%s\n",
+		    c->expired ? " but not its expiry (--allow-expired reads it)" : "");
+	else
+		printf(" open, cat and run refuse this bundle%s\n",
+		    c->expired ? " (open and cat read it with --allow-expired)" : "");
 }
 
 static void show(const char *path, const sp_bundle_info *in, const sp_entry *e, size_t n, int keyed,

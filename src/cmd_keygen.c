@@ -18,7 +18,7 @@ static const char keygen_usage[] =
 	"usage: secretpack keygen [--sign] [-o FILE] [--passphrase]\n"
 	"  Makes a new X25519 identity. With -o, writes it to FILE (mode 0600, never overwrites)\n"
 	"  and prints the recipient (public key) as the last line; without -o, writes the identity\n"
-	"  to stdout. --passphrase encrypts the identity with a passphrase (Argon2id).\n"
+	"  to stdout (as does -o -). --passphrase encrypts the identity with a passphrase (Argon2id).\n"
 	"  -o, --output FILE   the identity file to write (created 0600)\n"
 	"  -p, --passphrase    encrypt the identity (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
 	"      --sign          make an Ed25519 signing key instead (for seal --sign); the last line\n"
@@ -93,6 +93,8 @@ int cmd_keygen(int argc, char **argv)
 	}
 	if (optind != argc)
 		return sp_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+	if (out != NULL && !strcmp(out, "-"))
+		out = NULL; /* stdout, as without -o (age-keygen does the same) */
 	sp_no_dumps();
 	if ((kt = sodium_malloc(sizeof *kt)) == NULL)
 		return sp_fail_err("keygen", SP_ERR_NOMEM);

@@ -21,18 +21,23 @@
 /* ---- open ---- */
 
 static const char open_usage[] =
-	"usage: secretpack open [-i IDENTITY] [-p] [--context TEXT] [--trust SIGNER]... [--force] -o DIR\n"
-	"                       BUNDLE\n"
-	"  Writes every entry of BUNDLE into DIR, a new (created 0700) or empty directory, with the\n"
-	"  entries' modes. All or nothing: on any failure nothing is left in DIR.\n"
-	"  -i, --identity FILE  identity file (else SECRETPACK_KEY or SECRETPACK_KEY_FILE)\n"
+	"usage: secretpack open [-i IDENTITY] [-p] [--context TEXT] [--allow-expired] [--trust SIGNER]...\n"
+	"                       [--force] -o DIR BUNDLE\n"
+	"  Writes every entry of BUNDLE ('-' for stdin) into DIR, a new (created 0700) or empty\n"
+	"  directory, with the entries' modes. All or nothing: on any failure nothing is left in DIR.\n"
+	"  -i, --identity FILE  identity file or pipe (else SECRETPACK_KEY, SECRETPACK_KEY_FILE or\n"
+	"                       SECRETPACK_KEY_FD)\n"
 	"  -p, --passphrase     use the bundle's passphrase (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
-	"  -c, --context TEXT   the deployment the bundle must be bound to\n"
-	"  -o, --output DIR     the directory to write into\n"
+	"  -c, --context TEXT   the deployment the bundle must be bound to; without it, the bundle's\n"
+	"                       own context is accepted and named on stderr\n"
+	"  -o, --output DIR     the directory to write into ('-' is refused: a directory cannot be\n"
+	"                       stdout; use cat for one entry)\n"
+	"      --allow-expired  read a bundle past its expiry (says when it expired)\n"
 	"      --trust SIGNER   refuse unless signed by SIGNER: a spksig1... key or a file of them;\n"
 	"                       repeatable (SECRETPACK_TRUST)\n"
-	"      --force  DIR may hold files: regular files at the bundle's names are replaced; an existing\n"
-	"               directory, symlink or other file at a name (or above a nested one) is refused\n";
+	"      --force          DIR may hold files: regular files at the bundle's names are replaced;\n"
+	"                       an existing directory, symlink or other file at a name (or above a\n"
+	"                       nested one) is refused\n";
 
 /* The vault wants open_entry before the first piece; the sink sees pieces only, so wrap. */
 struct open_state {
@@ -133,6 +138,9 @@ int cmd_open(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (dir == NULL)
 		return sp_usage_error("open", "no output directory: pass -o DIR");
+	if (!strcmp(dir, "-"))
+		return sp_usage_error("open", "-o -: a directory cannot be stdout: pass -o DIR, or print "
+		    "one entry with 'secretpack cat BUNDLE NAME'");
 	if (optind + 1 != argc)
 		return sp_usage_error("open", "expected one bundle");
 	req.bundle = argv[optind];
@@ -182,6 +190,7 @@ int cmd_open(int argc, char **argv)
 					       : sp_fail_path("open", dir, err);
 		goto out;
 	}
+	sp_cli_unlock_note(&req, o);
 	/* cppcheck-suppress redundantAssignment ; EXIT_FAIL above keeps every goto out fail-closed */
 	rc = EXIT_OK;
 out:
@@ -198,11 +207,16 @@ out:
 /* ---- cat ---- */
 
 static const char cat_usage[] =
-	"usage: secretpack cat [-i IDENTITY] [-p] [--context TEXT] [--trust SIGNER]... BUNDLE NAME\n"
+	"usage: secretpack cat [-i IDENTITY] [-p] [--context TEXT] [--allow-expired] [--trust SIGNER]...\n"
+	"                      BUNDLE NAME\n"
 	"  Writes entry NAME to stdout, only once the whole bundle has been authenticated.\n"
-	"  -i, --identity FILE  identity file (else SECRETPACK_KEY or SECRETPACK_KEY_FILE)\n"
+	"  BUNDLE '-' is stdin.\n"
+	"  -i, --identity FILE  identity file or pipe (else SECRETPACK_KEY, SECRETPACK_KEY_FILE or\n"
+	"                       SECRETPACK_KEY_FD)\n"
 	"  -p, --passphrase     use the bundle's passphrase (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
-	"  -c, --context TEXT   the deployment the bundle must be bound to\n"
+	"  -c, --context TEXT   the deployment the bundle must be bound to; without it, the bundle's\n"
+	"                       own context is accepted and named on stderr\n"
+	"      --allow-expired  read a bundle past its expiry (says when it expired)\n"
 	"      --trust SIGNER   refuse unless signed by SIGNER: a spksig1... key or a file of them;\n"
 	"                       repeatable (SECRETPACK_TRUST)\n";
 
@@ -272,6 +286,7 @@ int cmd_cat(int argc, char **argv)
 		rc = sp_fail_path("cat", "stdout", err);
 		goto out;
 	}
+	sp_cli_unlock_note(&req, o);
 	/* cppcheck-suppress redundantAssignment ; EXIT_FAIL above keeps every goto out fail-closed */
 	rc = EXIT_OK;
 out:

@@ -24,16 +24,19 @@
 static const char seal_usage[] =
 	"usage: secretpack seal [-r RECIPIENT]... [-R RECIPIENTS_FILE]... [-p] [--context TEXT]\n"
 	"                       [--expires TIME] [--sign KEYFILE] [-a] -o BUNDLE INPUT...\n"
-	"  INPUT is FILE (entry named by its basename), NAME=PATH, a DIRECTORY (one entry per\n"
-	"  regular file, named by its relative path) or -m MANIFEST.ini. Symlinks are refused.\n"
+	"  INPUT is FILE (entry named by its basename), NAME=PATH, NAME=- (the entry's content from\n"
+	"  stdin), a DIRECTORY (one entry per regular file, named by its relative path), NAME=DIR\n"
+	"  (the same, under NAME/) or -m MANIFEST.ini. Symlinks and special files are refused; a\n"
+	"  directory walk names every file it refuses, then fails.\n"
 	"  -r, --recipient KEY      an spkpub1... recipient (repeatable)\n"
-	"  -R, --recipients-file F  a file of recipients, one per line (repeatable)\n"
+	"  -R, --recipients-file F  a file (or pipe, '-' for stdin) of recipients, one per line (repeatable)\n"
 	"  -p, --passphrase         add a passphrase recipient (SECRETPACK_PASSPHRASE[_FILE] or terminal)\n"
 	"  -c, --context TEXT       bind the bundle to a deployment, e.g. payments@prod\n"
 	"  -e, --expires TIME       YYYY-MM-DD (end of day UTC), YYYY-MM-DDTHH:MM:SSZ or 90d, 12h...\n"
 	"  -s, --sign KEYFILE       sign the bundle with the key from keygen --sign (run --trust)\n"
 	"  -a, --armor              write printable text instead of binary\n"
-	"  -o, --output BUNDLE      the bundle to write (replaced atomically)\n"
+	"  -o, --output BUNDLE      the bundle to write (replaced atomically); '-' is stdout, refused\n"
+	"                           on a terminal unless --armor\n"
 	"  -m, --manifest FILE      an INI manifest of entries, recipients, context and expiry\n";
 
 #define VERB "seal"
@@ -48,6 +51,7 @@ struct input {
 	char *rel;   /* how to reopen it: relative to root (components opened with O_NOFOLLOW) */
 	int root;    /* a directory argument's descriptor, or AT_FDCWD for FILE and NAME=PATH */
 	int fd;      /* the measured file, or -1 once closed */
+	unsigned char *mem; /* NAME=-: the content read from stdin (sodium_malloc), else NULL */
 	dev_t dev;
 	ino_t ino;
 };
@@ -69,6 +73,8 @@ struct seal {
 	int has_context;
 	const char *expires;
 	char manifest_expires[64];
+	const char *stdin_by; /* the option that read stdin already, or NULL */
+	size_t refused;       /* files a directory walk refused, each reported; the walk goes on */
 };
 
 struct membuf {
@@ -93,6 +99,12 @@ static int mem_write(void *ctx, const unsigned char *buf, size_t len)
 	memcpy(m->p + m->len, buf, len);
 	m->len += len;
 	return SP_OK;
+}
+
+static int stdout_write(void *ctx, const unsigned char *buf, size_t len)
+{
+	(void)ctx;
+	return sp_io_write_all(STDOUT_FILENO, buf, len);
 }
 
 static int symlink_refused(const char *where, const char *path)
@@ -144,11 +156,13 @@ static int add_input(struct seal *s, const char *name, const char *path, const s
 		in->meta.mode = 0400;
 	if (strlen(name) > SP_NAME_MAX || sp_name_check(name) != SP_OK) {
 		close(fd);
+		s->refused++;
 		return sp_fail("%s: entry '%s': %s: rename it (letters, digits, . _ - @ + =, '/' between parts)",
 		    VERB, name, sp_err_str(SP_ERR_NAME));
 	}
 	if ((unsigned long long)st->st_size > SP_ENTRY_SIZE_MAX) {
 		close(fd);
+		s->refused++;
 		return sp_fail("%s: %s: larger than the %llu MiB entry limit", VERB, path, SP_ENTRY_SIZE_MAX >> 20);
 	}
 	memcpy(in->meta.name, name, strlen(name) + 1);
@@ -178,14 +192,19 @@ static int cmp_str(const void *a, const void *b)
 
 /* Adds every regular file below the directory open at fd (taken; shown as dir) as prefix/relative
  * name, sorted. Every level is opened with openat and O_NOFOLLOW: nothing below the directory
- * argument is reached through a symlink. Entry names are the paths relative to root. */
+ * argument is reached through a symlink. below is dir's path relative to root ("" at the top), to
+ * reopen files. A file that cannot be sealed (a symlink, a special file, an unsafe name, too big,
+ * unreadable) is reported and counted in s->refused, and the walk goes on, so that one run names
+ * them all; other failures stop it. */
 /* NOLINTNEXTLINE(misc-no-recursion): depth is capped at SP_NAME_DEPTH_MAX */
-static int add_dir(struct seal *s, int fd, const char *dir, const char *prefix, int root, int depth)
+static int add_dir(struct seal *s, int fd, const char *dir, const char *prefix, const char *below,
+    int root, int depth)
 {
 	DIR *d;
 	struct dirent *de;
 	struct stat st;
-	char **names = NULL, path[4096], name[SP_NAME_MAX + 2];
+	char **names = NULL, path[4096], name[SP_NAME_MAX + 2], rel[SP_NAME_MAX + 2];
+	size_t refused;
 	size_t n = 0, cap = 0, dlen = strlen(dir);
 	int rc = EXIT_FAIL, cfd;
 
@@ -230,7 +249,9 @@ static int add_dir(struct seal *s, int fd, const char *dir, const char *prefix, 
 		int a = snprintf(path, sizeof path, "%s%s%s", dir, dlen > 0 && dir[dlen - 1] == '/' ? "" : "/",
 		    names[i]);
 		int b = snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "/" : "", names[i]);
-		if (a < 0 || (size_t)a >= sizeof path || b < 0 || (size_t)b >= sizeof name) {
+		int r = snprintf(rel, sizeof rel, "%s%s%s", below, *below ? "/" : "", names[i]);
+		if (a < 0 || (size_t)a >= sizeof path || b < 0 || (size_t)b >= sizeof name || r < 0 ||
+		    (size_t)r >= sizeof rel) {
 			rc = sp_fail("%s: %s: path or entry name too long", VERB, path);
 			goto out;
 		}
@@ -240,18 +261,29 @@ static int add_dir(struct seal *s, int fd, const char *dir, const char *prefix, 
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode)) {
-			rc = symlink_refused("", path);
-			goto out;
+			(void)symlink_refused("", path);
+			s->refused++;
+			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
 			if ((cfd = openat(dirfd(d), names[i], O_SUBDIR)) < 0) {
+				if (errno == EACCES) {
+					(void)input_error("", path, errno);
+					s->refused++;
+					continue;
+				}
 				rc = errno == ENOTDIR ? changed(path) : input_error("", path, errno);
 				goto out;
 			}
-			if (add_dir(s, cfd, path, name, root, depth + 1) != EXIT_OK)
+			if (add_dir(s, cfd, path, name, rel, root, depth + 1) != EXIT_OK)
 				goto out;
 		} else if (S_ISREG(st.st_mode)) {
 			if ((cfd = openat(dirfd(d), names[i], O_INPUT)) < 0) {
+				if (errno == EACCES) {
+					(void)input_error("", path, errno);
+					s->refused++;
+					continue;
+				}
 				rc = input_error("", path, errno);
 				goto out;
 			}
@@ -260,12 +292,13 @@ static int add_dir(struct seal *s, int fd, const char *dir, const char *prefix, 
 				rc = changed(path);
 				goto out;
 			}
-			if (add_input(s, name, path, NULL, cfd, root, name, &st) != EXIT_OK)
+			refused = s->refused;
+			if (add_input(s, name, path, NULL, cfd, root, rel, &st) != EXIT_OK && s->refused == refused)
 				goto out;
 		} else {
-			rc = sp_fail("%s: %s: not a regular file or directory: remove it or seal files one by one",
+			(void)sp_fail("%s: %s: not a regular file or directory: remove it or seal files one by one",
 			    VERB, path);
-			goto out;
+			s->refused++;
 		}
 	}
 	rc = EXIT_OK;
@@ -301,9 +334,9 @@ static int add_file(struct seal *s, const char *name, const char *path, const sp
 	return add_input(s, name, path, meta, fd, AT_FDCWD, path, &st);
 }
 
-/* A directory argument: opened once; a copy of its descriptor stays open (s->roots) to reopen
- * files below it without a path from the current directory. */
-static int add_tree(struct seal *s, const char *arg)
+/* A directory argument (DIR, or NAME=DIR with prefix NAME): opened once; a copy of its descriptor
+ * stays open (s->roots) to reopen files below it without a path from the current directory. */
+static int add_tree(struct seal *s, const char *arg, const char *prefix)
 {
 	int fd, keep, *nr;
 
@@ -321,7 +354,33 @@ static int add_tree(struct seal *s, const char *arg)
 	}
 	s->roots[s->n_roots++] = keep;
 	s->fds_held++;
-	return add_dir(s, fd, arg, "", keep, 1);
+	return add_dir(s, fd, arg, prefix, "", keep, 1);
+}
+
+/* NAME=-: the whole of stdin, read now (the header declares every size before any content). */
+static int add_stdin(struct seal *s, const char *name)
+{
+	struct stat st;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	if (s->stdin_by != NULL)
+		return sp_fail("%s: %s=-: stdin is already read for %s: give one of them as a file", VERB,
+		    name, s->stdin_by);
+	s->stdin_by = "NAME=-";
+	if ((err = sp_io_read_fd(STDIN_FILENO, SP_ENTRY_SIZE_MAX, 1, &buf, &len)) != SP_OK)
+		return err == SP_ERR_LIMIT ? sp_fail("%s: %s=-: stdin holds more than the %llu MiB entry "
+		    "limit", VERB, name, SP_ENTRY_SIZE_MAX >> 20) : sp_fail_path(VERB, "stdin", err);
+	/* No descriptor: the entry is streamed from memory. */
+	memset(&st, 0, sizeof st);
+	st.st_size = (off_t)len;
+	if (add_input(s, name, "stdin", NULL, -1, AT_FDCWD, "-", &st) != EXIT_OK) {
+		sp_io_free(buf, len, 1);
+		return EXIT_FAIL;
+	}
+	s->in[s->n - 1].mem = buf;
+	return EXIT_OK;
 }
 
 static int add_arg(struct seal *s, const char *arg)
@@ -339,12 +398,23 @@ static int add_arg(struct seal *s, const char *arg)
 			    SP_NAME_MAX);
 		memcpy(name, arg, len);
 		name[len] = 0;
+		if (!strcmp(eq + 1, "-"))
+			return add_stdin(s, name);
+		/* NAME=DIR: the files below DIR, named NAME/relative path. */
+		if (lstat(eq + 1, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (sp_name_check(name) != SP_OK)
+				return sp_fail("%s: '%s': %s: rename it (letters, digits, . _ - @ + =, '/' "
+				    "between parts)", VERB, name, sp_err_str(SP_ERR_NAME));
+			return add_tree(s, eq + 1, name);
+		}
 		return add_file(s, name, eq + 1, NULL, "");
 	}
+	if (!strcmp(arg, "-"))
+		return sp_fail("%s: '-': content from stdin needs an entry name: pass NAME=-", VERB);
 	if (lstat(arg, &st) != 0)
 		return input_error("", arg, errno);
 	if (S_ISDIR(st.st_mode))
-		return add_tree(s, arg);
+		return add_tree(s, arg, "");
 	len = strlen(arg);
 	while (len > 1 && arg[len - 1] == '/')
 		len--;
@@ -400,7 +470,7 @@ static int add_recipients_file(struct seal *s, const char *path)
 	size_t len = 0, n = 0, bad = 0;
 	int err;
 
-	if ((err = sp_io_read_file(path, 1u << 20, 0, 0, &text, &len)) != SP_OK)
+	if ((err = sp_io_read_input(path, 1u << 20, 0, 0, &text, &len)) != SP_OK)
 		return sp_fail_path(VERB, path, err);
 	err = sp_recipients_parse(&pks, &n, (const char *)text, len, &bad);
 	free(text);
@@ -537,7 +607,8 @@ static int check_entries(struct seal *s, sp_entry *list)
 			if (!strcmp(list[i].name, list[j].name) ||
 			    (!strncmp(list[i].name, list[j].name, m) &&
 			     (list[i].name[m] == '/' || list[j].name[m] == '/')))
-				return sp_fail("%s: entries '%s' and '%s' clash: give one another name (NAME=PATH)",
+				return sp_fail("%s: entries '%s' and '%s' clash: give one another name (NAME=PATH, "
+				    "or NAME=DIR for a directory)",
 				    VERB, list[j].name, list[i].name);
 			if (list[i].env[0] && !strcmp(list[i].env, list[j].env))
 				return sp_fail("%s: entries '%s' and '%s' both set env %s", VERB, list[j].name,
@@ -566,6 +637,13 @@ static int stream_inputs(struct seal *s, sp_sealer *sealer, const char *out)
 		uint64_t left = in->meta.size;
 		struct stat st;
 
+		if (in->mem != NULL) {
+			if (left > 0 && (err = sp_seal_write(sealer, in->mem, (size_t)left)) != SP_OK) {
+				rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
+				goto out;
+			}
+			continue;
+		}
 		if (in->fd < 0 && (in->fd = reopen_input(in)) < 0) {
 			rc = errno == ENOENT || errno == ENOTDIR ? changed(in->path) : input_error("", in->path, errno);
 			goto out;
@@ -636,7 +714,7 @@ int cmd_seal(int argc, char **argv)
 	uint64_t expires = 0;
 	char where[64];
 	size_t n_r = 0;
-	int c, err, rc = EXIT_FAIL, passphrase = 0, armor = 0;
+	int c, err, rc = EXIT_FAIL, passphrase = 0, armor = 0, to_stdout = 0;
 
 	memset(&s, 0, sizeof s);
 	memset(&sp, 0, sizeof sp);
@@ -651,6 +729,12 @@ int cmd_seal(int argc, char **argv)
 				goto done;
 			break;
 		case 'R':
+			if (!strcmp(optarg, "-") && s.stdin_by != NULL) {
+				rc = sp_usage_error(VERB, "-R -: stdin is already read for %s", s.stdin_by);
+				goto done;
+			}
+			if (!strcmp(optarg, "-"))
+				s.stdin_by = "-R -";
 			if (add_recipients_file(&s, optarg) != EXIT_OK)
 				goto done;
 			break;
@@ -673,9 +757,21 @@ int cmd_seal(int argc, char **argv)
 		rc = sp_usage_error(VERB, "no output: pass -o BUNDLE");
 		goto done;
 	}
+	to_stdout = !strcmp(out, "-");
+	if (to_stdout && !armor && isatty(STDOUT_FILENO)) {
+		rc = sp_fail("%s: -o -: stdout is a terminal: redirect it to a file or a pipe, or pass "
+		    "--armor for text", VERB);
+		goto done;
+	}
 	for (int i = optind; i < argc; i++)
 		if (add_arg(&s, argv[i]) != EXIT_OK)
 			goto done;
+	if (s.refused > 1) {
+		rc = sp_fail("%s: %zu files refused (each named above): nothing sealed", VERB, s.refused);
+		goto done;
+	}
+	if (s.refused == 1)
+		goto done;
 	if (s.n_pks == 0 && !passphrase) {
 		rc = sp_usage_error(VERB, "no recipient: pass -r, -R, -p or recipients in the manifest");
 		goto done;
@@ -727,7 +823,7 @@ int cmd_seal(int argc, char **argv)
 		if (sp_cli_sign_key(VERB, sign, sign_sk, sign_pk) != EXIT_OK)
 			goto done;
 	}
-	if ((err = sp_outfile_open(&of, out, 0644, 0)) != SP_OK) {
+	if (!to_stdout && (err = sp_outfile_open(&of, out, 0644, 0)) != SP_OK) {
 		rc = sp_fail_path(VERB, out, err);
 		goto done;
 	}
@@ -742,8 +838,8 @@ int cmd_seal(int argc, char **argv)
 	sp.entries = list;
 	sp.n_entries = s.n;
 	sp.sign_sk = sign_sk;
-	if ((err = sp_seal_begin(&sealer, &sp, armor ? mem_write : sp_outfile_write,
-	         armor ? (void *)&mem : (void *)of)) != SP_OK) {
+	if ((err = sp_seal_begin(&sealer, &sp, armor ? mem_write : to_stdout ? stdout_write :
+	         sp_outfile_write, armor ? (void *)&mem : (void *)of)) != SP_OK) {
 		rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
 		goto done;
 	}
@@ -755,12 +851,13 @@ int cmd_seal(int argc, char **argv)
 	}
 	if (armor) {
 		if ((err = sp_armor_encode(&armored, &alen, mem.p, mem.len)) != SP_OK ||
-		    (err = sp_outfile_write(of, (unsigned char *)armored, alen)) != SP_OK) {
+		    (err = to_stdout ? stdout_write(NULL, (unsigned char *)armored, alen) :
+		     sp_outfile_write(of, (unsigned char *)armored, alen)) != SP_OK) {
 			rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
 			goto done;
 		}
 	}
-	if ((err = sp_outfile_commit(of)) != SP_OK) {
+	if (!to_stdout && (err = sp_outfile_commit(of)) != SP_OK) {
 		rc = sp_fail_path(VERB, out, err);
 		goto done;
 	}
@@ -779,6 +876,8 @@ done:
 			close(s.in[i].fd);
 		free(s.in[i].path);
 		free(s.in[i].rel);
+		if (s.in[i].mem != NULL)
+			sodium_free(s.in[i].mem);
 	}
 	for (size_t i = 0; i < s.n_roots; i++)
 		close(s.roots[i]);

@@ -21,6 +21,8 @@ static const char usage[] =
 	"  inspect [-i IDENTITY] [--json] BUNDLE   show a bundle's header (and entries with a key)\n"
 	"  open -i IDENTITY [--context TEXT] [--force] -o DIR BUNDLE   entries into a new or empty DIR\n"
 	"  cat -i IDENTITY [--context TEXT] BUNDLE NAME      write one entry to stdout\n"
+	"  check [-i IDENTITY] [--trust SIGNER] [--expires-within DURATION] [--json] BUNDLE...\n"
+	"                                      CI gate: exit 0 ok, 1 broken, 3 expiring\n"
 	"  run [options] -- COMMAND [ARG...]   container entrypoint: secrets to tmpfs, drop, exec\n"
 	"  help [COMMAND]                      this list, or a command's options\n"
 	"  version                             print the version (also -V, --version)\n"
@@ -33,6 +35,7 @@ static const struct {
 } verbs[] = {
 	{ "keygen", cmd_keygen }, { "pubkey", cmd_pubkey }, { "seal", cmd_seal },
 	{ "inspect", cmd_inspect }, { "open", cmd_open }, { "cat", cmd_cat }, { "run", cmd_run },
+	{ "check", cmd_check },
 };
 
 /* Edit distance with adjacent transpositions (optimal string alignment), capped at 3. */

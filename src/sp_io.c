@@ -2,6 +2,7 @@
  * passphrases and identities from files, descriptors, the environment or the terminal. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,53 @@ int sp_io_read_file(const char *path, size_t max, int secret, int private_only,
 		err = SP_ERR_PERM;
 	} else if ((unsigned long long)st.st_size > max) {
 		err = SP_ERR_LIMIT;
+	} else {
+		err = sp_io_read_fd(fd, max, secret, out, len);
+	}
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return err;
+}
+
+/* A FIFO opened without blocking: wait until a writer has written or come and gone (Linux reports
+ * no hang-up for a FIFO no writer has opened yet), then read to its end. */
+static int read_pipe(int fd, size_t max, int secret, unsigned char **out, size_t *len)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	while (poll(&p, 1, -1) < 0)
+		if (errno != EINTR)
+			return SP_ERR_IO;
+	if (fcntl(fd, F_SETFL, O_RDONLY) != 0)
+		return SP_ERR_IO;
+	return sp_io_read_fd(fd, max, secret, out, len);
+}
+
+int sp_io_read_input(const char *path, size_t max, int secret, int private_only,
+    unsigned char **out, size_t *len)
+{
+	struct stat st;
+	int fd, err, saved;
+
+	*out = NULL;
+	*len = 0;
+	if (!strcmp(path, "-"))
+		return sp_io_read_fd(STDIN_FILENO, max, secret, out, len);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
+	if (fstat(fd, &st) != 0) {
+		err = SP_ERR_IO;
+	} else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		err = SP_ERR_UNSAFE_PATH;
+	} else if (private_only && (st.st_mode & 077) != 0) {
+		err = SP_ERR_PERM;
+	} else if (S_ISFIFO(st.st_mode)) {
+		err = read_pipe(fd, max, secret, out, len);
+	} else if ((unsigned long long)st.st_size > max) {
+		err = SP_ERR_LIMIT;
+	} else if (fcntl(fd, F_SETFL, O_RDONLY) != 0) {
+		err = SP_ERR_IO;
 	} else {
 		err = sp_io_read_fd(fd, max, secret, out, len);
 	}
@@ -514,6 +562,41 @@ int sp_io_identity_pass(void *ctx, char *buf, size_t cap, size_t *len)
 	return err;
 }
 
+int sp_io_key_fd(const char *val)
+{
+	char *end;
+	long fd;
+
+	errno = 0;
+	fd = strtol(val, &end, 10);
+	if (*val < '0' || *val > '9' || *end != '\0' || errno != 0 || fd > 1 << 20 ||
+	    fcntl((int)fd, F_GETFD) < 0)
+		return -1;
+	return (int)fd;
+}
+
+/* The key on SECRETPACK_KEY_FD: a pipe, or a private regular file; read to its end, then closed. */
+static int read_key_fd(const char *val, unsigned char **text, size_t *len)
+{
+	struct stat st;
+	int fd = sp_io_key_fd(val), err, saved;
+
+	if (fd < 0)
+		return SP_ERR_ARG;
+	if (fstat(fd, &st) != 0)
+		err = SP_ERR_IO;
+	else if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0)
+		err = SP_ERR_PERM;
+	else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+		err = SP_ERR_UNSAFE_PATH;
+	else
+		err = sp_io_read_fd(fd, 1u << 20, 1, text, len);
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return err;
+}
+
 int sp_io_load_identities(sp_identities *ids, const char *path, size_t *bad_line)
 {
 	const char *env;
@@ -526,10 +609,14 @@ int sp_io_load_identities(sp_identities *ids, const char *path, size_t *bad_line
 		return sp_identities_parse(ids, env, strlen(env), sp_io_identity_pass, NULL, bad_line);
 	if (path == NULL && (env = getenv("SECRETPACK_KEY_FILE")) != NULL && *env)
 		path = env;
-	if (path == NULL)
+	if (path == NULL && (env = getenv("SECRETPACK_KEY_FD")) != NULL && *env) {
+		if ((err = read_key_fd(env, &text, &len)) != SP_OK)
+			return err;
+	} else if (path == NULL) {
 		return SP_ERR_ARG;
-	if ((err = sp_io_read_file(path, 1u << 20, 1, 1, &text, &len)) != SP_OK)
+	} else if ((err = sp_io_read_input(path, 1u << 20, 1, 1, &text, &len)) != SP_OK) {
 		return err;
+	}
 	err = sp_identities_parse(ids, (const char *)text, len, sp_io_identity_pass, NULL, bad_line);
 	sp_io_free(text, len, 1);
 	return err;

@@ -125,6 +125,9 @@ refuse "inspect of a directory" "not a regular file" code 1 "$SP" inspect "$T/in
 check "inspect -i of a context-bound bundle without -c: lists the entries" "$SP" inspect -i "$T/id" "$T/b.spk"
 grep -q "^checks: *FAILED: context mismatch (bound to 'shop@prod', checked against no context)" "$T/.out" &&
 	ok "without -c: the failed context check is shown" || notok "without -c: the failed context check is shown"
+grep -q "; run refuses this bundle without --context; open and cat accept its own context$" "$T/.out" &&
+	ok "without -c: says run refuses it and open and cat accept the bundle's own context" ||
+	notok "without -c: says run refuses it and open and cat accept the bundle's own context"
 grep -q 'db_password' "$T/.out" && ok "without -c: entries listed" || notok "without -c: entries listed"
 check "inspect -i -c shop@prod" "$SP" inspect -i "$T/id" -c shop@prod "$T/b.spk"
 grep -q '^checks: *ok (context and expiry)$' "$T/.out" && ok "with the right -c: checks ok" || notok "with the right -c: checks ok"
@@ -134,12 +137,14 @@ is "--json, wrong -c: checks passed false, context mismatch, expiry ok" "False m
 "$SP" inspect -i "$T/id" -c shop@prod --json "$T/b.spk" >"$T/ctx2.json" 2>"$T/.err"
 is "--json, right -c: checks passed" "True ok ok" \
 	"$(json "$T/ctx2.json" 'j["checks"]["passed"], j["checks"]["context"], j["checks"]["expiry"]' | tr -d "(),'")"
-refuse "cat refuses what inspect only reports" "context mismatch" code 1 "$SP" cat -i "$T/id" "$T/b.spk" db_password
+refuse "cat refuses what inspect only reports" "context mismatch" code 1 "$SP" cat -i "$T/id" -c shop@test "$T/b.spk" db_password
 "$SP" seal -r "$R1" --expires 1s -o "$T/soon.spk" "$T/in/db_password" 2>/dev/null || notok "seal --expires 1s"
 sleep 2
 check "inspect -i of an expired bundle: lists the entries" "$SP" inspect -i "$T/id" "$T/soon.spk"
 grep -q '^checks: *FAILED: expired;' "$T/.out" && ok "expired: the failed expiry check is shown" ||
 	notok "expired: the failed expiry check is shown"
+grep -q '^checks: *FAILED: expired; open, cat and run refuse this bundle (open and cat read it with --allow-expired)$' "$T/.out" &&
+	ok "expired: names --allow-expired" || notok "expired: names --allow-expired"
 grep -q 'db_password' "$T/.out" && ok "expired: entries listed" || notok "expired: entries listed"
 "$SP" inspect -i "$T/id" --json "$T/soon.spk" >"$T/exp.json" 2>"$T/.err"
 is "--json, expired: checks passed false, context ok, expired" "False ok expired" \

@@ -128,7 +128,6 @@ bad version-258 "version 258 is not supported" v258.spk $O
 bad suite "algorithm suite" suite.spk $O
 bad header-edit "header authentication failed" ctxedit.spk --context Shop@test
 bad wrong-key "wrong key" b.spk $O -i "$T/id2"
-bad no-context "context mismatch" b.spk
 bad wrong-context "context mismatch" b.spk --context shop@prod
 bad expired "expired" expired.spk -i "$T/vector.key"
 bad missing "no such file" missing.spk $O

@@ -65,6 +65,52 @@ mkfifo "$T/in/fifo"
 refuse "a FIFO as input: refused" "not a regular file" code 1 "$SP" seal -r "$R1" -o "$T/out/fifo.spk" "$T/in/fifo"
 refuse "NAME=FIFO: refused" "not a regular file" code 1 "$SP" seal -r "$R1" -o "$T/out/fifo.spk" "f=$T/in/fifo"
 
+# NAME=DIR: a directory under a prefix, so two directories holding the same names do not clash.
+mkdir -p "$T/in/front/tls" "$T/in/back/tls/sub"
+printf 'front-key' >"$T/in/front/tls/key.pem"
+printf 'front-cert' >"$T/in/front/tls/cert.pem"
+printf 'back-key' >"$T/in/back/tls/key.pem"
+printf 'back-deep' >"$T/in/back/tls/sub/ca.pem"
+refuse "two directories holding key.pem: clash, naming NAME=DIR" "entries 'key.pem' and 'key.pem' clash.*NAME=DIR" code 1 \
+	"$SP" seal -r "$R1" -o "$T/out/clash.spk" "$T/in/front/tls" "$T/in/back/tls"
+check "NAME=DIR twice: no clash" "$SP" seal -r "$R1" -o "$T/prefix.spk" "front=$T/in/front/tls/" "back/tls=$T/in/back/tls"
+"$SP" inspect -i "$T/id1" --json "$T/prefix.spk" >"$T/prefix.json" 2>&1
+is "NAME=DIR: entries under NAME/, sorted per directory" "front/cert.pem front/key.pem back/tls/key.pem back/tls/sub/ca.pem" \
+	"$(python3 -c 'import json,sys; print(" ".join(e["name"] for e in json.load(open(sys.argv[1]))["entries"]))' "$T/prefix.json" 2>&1)"
+is "NAME=DIR: content under the prefix" "front-key back-key back-deep" \
+	"$("$SP" cat -i "$T/id1" "$T/prefix.spk" front/key.pem 2>&1) $("$SP" cat -i "$T/id1" "$T/prefix.spk" back/tls/key.pem 2>&1) $("$SP" cat -i "$T/id1" "$T/prefix.spk" back/tls/sub/ca.pem 2>&1)"
+# With too few descriptors to keep one per file, inputs are reopened below the directory: the
+# prefix must not leak into the path reopened.
+i=0
+while [ $i -lt 12 ]; do printf "f$i" >"$T/in/back/tls/sub/f$i"; i=$((i + 1)); done
+check "NAME=DIR with a low descriptor limit (files reopened)" \
+	sh -c 'ulimit -n 70 && exec "$1" seal -r "$2" -o "$3" "x/y=$4"' sh "$SP" "$R1" "$T/lowfd.spk" "$T/in/back/tls"
+is "low limit: a reopened file has its content" "f11" "$("$SP" cat -i "$T/id1" "$T/lowfd.spk" x/y/sub/f11 2>&1)"
+refuse "NAME=DIR with an unsafe NAME: refused once" "'\.\./up': unsafe entry name" code 1 \
+	"$SP" seal -r "$R1" -o "$T/out/up.spk" "../up=$T/in/front/tls"
+ln -s "$T/in/front" "$T/in/front-link"
+refuse "NAME=symlink to a directory: refused" "front-link: a symbolic link" code 1 \
+	"$SP" seal -r "$R1" -o "$T/out/l.spk" "l=$T/in/front-link"
+
+# A walk names every file it refuses in one run, then fails with nothing written.
+mkdir -p "$T/in/walk/sub"
+printf 'fine' >"$T/in/walk/fine"
+ln -s "$T/in/db_password" "$T/in/walk/link"
+mkfifo "$T/in/walk/sub/fifo"
+printf 'x' >"$T/in/walk/sub/with space"
+"$SP" seal -r "$R1" -o "$T/out/walk.spk" "$T/in/walk" >"$T/.out" 2>"$T/.err"
+is "a walk with three bad files: exit 1" 1 $?
+is "a walk with three bad files: four lines, one per file and a summary" \
+"secretpack: seal: $T/in/walk/link: a symbolic link, not a regular file: links are never followed; name its target instead (NAME=PATH)
+secretpack: seal: $T/in/walk/sub/fifo: not a regular file or directory: remove it or seal files one by one
+secretpack: seal: entry 'sub/with space': unsafe entry name (absolute, '..', empty component or bad character): rename it (letters, digits, . _ - @ + =, '/' between parts)
+secretpack: seal: 3 files refused (each named above): nothing sealed" "$(cat "$T/.err")"
+[ ! -e "$T/out/walk.spk" ] && ok "a walk with bad files: no bundle" || notok "a walk with bad files: no bundle"
+"$SP" seal -r "$R1" -o "$T/out/walk.spk" "$T/in/walk" "w2=$T/in/walk/sub" >"$T/.out" 2>"$T/.err"
+is "the same files reached twice: each refusal named, 5 in all" "secretpack: seal: 5 files refused (each named above): nothing sealed" \
+	"$(tail -n 1 "$T/.err")"
+rm "$T/in/walk/link" "$T/in/walk/sub/fifo" "$T/in/walk/sub/with space"
+
 # Recipients.
 check "several -r" "$SP" seal -r "$R1" -r "$R2" -o "$T/two.spk" "$T/in/db_password"
 is "first recipient opens" "s3cret-db-password" "$("$SP" cat -i "$T/id1" "$T/two.spk" db_password 2>&1)"
@@ -151,14 +197,22 @@ refuse "-p: a group/world-readable passphrase file is refused" "chmod 600" code 
 
 # Context: bound at seal, enforced by open and cat.
 check "--context" "$SP" seal -r "$R1" --context payments@prod -o "$T/ctx.spk" "$T/in/db_password"
-refuse "cat without --context: refused" "context mismatch" code 1 "$SP" cat -i "$T/id1" "$T/ctx.spk" db_password
+# Without --context, open and cat accept the bundle's own context and say so on stderr.
+is "cat without --context: the bundle's own context is accepted" "s3cret-db-password" \
+	"$("$SP" cat -i "$T/id1" "$T/ctx.spk" db_password 2>"$T/ctxnote.err")"
+is "cat without --context: one note naming the context" \
+	"secretpack: cat: $T/ctx.spk: note: bound to context 'payments@prod', accepted as no --context was given (pass --context to require one)" \
+	"$(cat "$T/ctxnote.err")"
 refuse "cat with a wrong --context: refused" "context mismatch" code 1 \
 	"$SP" cat -i "$T/id1" --context payments@staging "$T/ctx.spk" db_password
 refuse "cat with a prefix of the context: refused" "context mismatch" code 1 \
 	"$SP" cat -i "$T/id1" --context payments "$T/ctx.spk" db_password
 is "cat with the right --context" "s3cret-db-password" \
 	"$("$SP" cat -i "$T/id1" --context payments@prod "$T/ctx.spk" db_password 2>&1)"
-refuse "open without --context: refused" "context mismatch" code 1 "$SP" open -i "$T/id1" -o "$T/out/ctx" "$T/ctx.spk"
+check "open without --context: the bundle's own context is accepted" "$SP" open -i "$T/id1" -o "$T/ctxdef" "$T/ctx.spk"
+grep -qx "secretpack: open: $T/ctx.spk: note: bound to context 'payments@prod', accepted as no --context was given (pass --context to require one)" "$T/.err" &&
+	[ "$(wc -l <"$T/.err")" -eq 1 ] && ok "open without --context: one note naming the context" ||
+	notok "open without --context: one note naming the context"
 refuse "open with a wrong --context: refused" "context mismatch" code 1 \
 	"$SP" open -i "$T/id1" --context payments@staging -o "$T/out/ctx" "$T/ctx.spk"
 check "open with the right --context" "$SP" open -i "$T/id1" --context payments@prod -o "$T/ctx" "$T/ctx.spk"
