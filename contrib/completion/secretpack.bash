@@ -12,7 +12,7 @@ _secretpack()
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local verbs="keygen pubkey seal inspect open cat run help version"
+	local verbs="keygen pubkey seal inspect open cat check run help version"
 	verb=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -48,8 +48,9 @@ _secretpack()
 	seal) opts="-r --recipient -R --recipients-file -p --passphrase -c --context -e --expires
 		-s --sign -a --armor -o --output -m --manifest -h --help" ;;
 	inspect) opts="-i --identity -p --passphrase -c --context --trust --json -h --help" ;;
-	open) opts="-i --identity -p --passphrase -c --context -o --output --trust --force -h --help" ;;
-	cat) opts="-i --identity -p --passphrase -c --context --trust -h --help" ;;
+	open) opts="-i --identity -p --passphrase -c --context -o --output --allow-expired --trust --force -h --help" ;;
+	cat) opts="-i --identity -p --passphrase -c --context --allow-expired --trust -h --help" ;;
+	check) opts="-i --identity -p --passphrase -c --context --trust --expires-within --json -h --help" ;;
 	run) opts="--bundle --dir --user --context --init --keep-env --allow-disk --allow-new-privs
 		--unlink-key --env-allow --env --trust --not-before --deliver --group -h --help" ;;
 	help)
@@ -74,7 +75,7 @@ _secretpack()
 			SECRETPACK_INIT SECRETPACK_ENV_ALLOW" -- "$cur"
 		return 0 ;;
 	*:-r | *:--recipient | *:-c | *:--context | *:-e | *:--expires | run:--env-allow | run:--env | \
-	run:--not-before | run:--group)
+	run:--not-before | run:--group | check:--expires-within)
 		return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then

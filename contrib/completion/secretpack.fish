@@ -1,6 +1,6 @@
 # fish completion for secretpack: commands, each command's options, files where files are expected.
 # Installed as share/fish/vendor_completions.d/secretpack.fish.
-set -l verbs keygen pubkey seal inspect open cat run help version
+set -l verbs keygen pubkey seal inspect open cat check run help version
 complete -c secretpack -f
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -s h -l help -d 'list the commands'
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -s V -l version -d 'print the version'
@@ -10,11 +10,12 @@ complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a seal -d 'e
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a inspect -d 'show a bundle header'
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a open -d 'write the entries into a directory'
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a cat -d 'write one entry to stdout'
+complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a check -d 'check bundles for CI'
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a run -d 'container entrypoint'
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a help -d "a command's options"
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a version -d 'print the version'
 complete -c secretpack -n "__fish_seen_subcommand_from help" -a "$verbs"
-for v in keygen pubkey seal inspect open cat run
+for v in keygen pubkey seal inspect open cat check run
 	complete -c secretpack -n "__fish_seen_subcommand_from $v" -s h -l help -d 'show usage'
 end
 complete -c secretpack -n "__fish_seen_subcommand_from keygen" -s o -l output -r -F -d 'identity file to write'
@@ -31,14 +32,16 @@ complete -c secretpack -n "__fish_seen_subcommand_from seal" -s a -l armor -d 'w
 complete -c secretpack -n "__fish_seen_subcommand_from seal" -s s -l sign -r -F -d 'signing key'
 complete -c secretpack -n "__fish_seen_subcommand_from seal" -s o -l output -r -F -d 'bundle to write'
 complete -c secretpack -n "__fish_seen_subcommand_from seal" -s m -l manifest -r -F -d 'manifest'
-for v in inspect open cat
+for v in inspect open cat check
 	complete -c secretpack -n "__fish_seen_subcommand_from $v" -F
 	complete -c secretpack -n "__fish_seen_subcommand_from $v" -s i -l identity -r -F -d 'identity file'
 	complete -c secretpack -n "__fish_seen_subcommand_from $v" -s p -l passphrase -d 'use the passphrase'
 	complete -c secretpack -n "__fish_seen_subcommand_from $v" -s c -l context -x -d 'context'
 end
-complete -c secretpack -n "__fish_seen_subcommand_from inspect" -l json -d 'print JSON'
-complete -c secretpack -n "__fish_seen_subcommand_from inspect open cat run" -l trust -r -F -d 'required signer'
+complete -c secretpack -n "__fish_seen_subcommand_from inspect check" -l json -d 'print JSON'
+complete -c secretpack -n "__fish_seen_subcommand_from open cat" -l allow-expired -d 'read an expired bundle'
+complete -c secretpack -n "__fish_seen_subcommand_from check" -l expires-within -x -d 'expiry window'
+complete -c secretpack -n "__fish_seen_subcommand_from inspect open cat check run" -l trust -r -F -d 'required signer'
 complete -c secretpack -n "__fish_seen_subcommand_from open" -s o -l output -x -a '(__fish_complete_directories)' -d 'directory to write'
 complete -c secretpack -n "__fish_seen_subcommand_from open" -l force -d 'replace regular files'
 complete -c secretpack -n "__fish_seen_subcommand_from run" -l bundle -r -F -d 'bundle to open'
