@@ -14,7 +14,8 @@ for f in prod.key app.spk keys secrets out; do echo "mine: $f" >"$T/home/work/$f
 r=$?
 is "README: the worked example runs, every command succeeds" 0 $r
 [ $r -eq 0 ] || sed 's/^/# /' "$T/run.err" | tail -n 5
-is "README: secretpack cat printed the sealed value" "correct-horse-battery" "$(tail -n 1 "$T/run.out")"
+is "README: secretpack cat printed the sealed value" 1 "$(grep -cx 'correct-horse-battery' "$T/run.out")"
+is "README: check passed the bundle" 1 "$(grep -c '^secretpack: check: app.spk: ok ' "$T/run.out")"
 d=$(ls -d "$T"/tmp/tmp.* 2>/dev/null)
 [ -f "$d/out/db_password" ] && cmp -s "$d/out/db_password" "$d/secrets/db.txt"
 is "README: open wrote the secret into the example's own folder" 0 $?
