@@ -16,6 +16,11 @@ static const char usage[] =
 	"  open -i IDENTITY [--context TEXT] [--force] -o DIR BUNDLE   entries into a new or empty DIR\n"
 	"  cat -i IDENTITY [--context TEXT] BUNDLE NAME      write one entry to stdout\n"
 	"  run [options] -- COMMAND [ARG...]   container entrypoint: secrets to tmpfs, drop, exec\n"
+	"  set -i IDENTITY BUNDLE NAME [FILE|-]  add or replace one entry, keep everything else\n"
+	"  rm -i IDENTITY BUNDLE NAME...       remove entries, keep everything else\n"
+	"  rekey -i IDENTITY [-r RCPT]... [--remove RCPT]... [--expires TIME] BUNDLE\n"
+	"                                      change recipients, expiry, context or signer\n"
+	"  edit -i IDENTITY BUNDLE [NAME]      edit entries in RAM with $EDITOR, re-seal\n"
 	"\n"
 	"'secretpack <command> -h' for a command's options. Exit: 0 ok, 1 failure, 2 usage.\n";
 
@@ -25,6 +30,7 @@ static const struct {
 } verbs[] = {
 	{ "keygen", cmd_keygen }, { "pubkey", cmd_pubkey }, { "seal", cmd_seal },
 	{ "inspect", cmd_inspect }, { "open", cmd_open }, { "cat", cmd_cat }, { "run", cmd_run },
+	{ "set", cmd_set }, { "rm", cmd_rm }, { "rekey", cmd_rekey },
 };
 
 int main(int argc, char **argv)
