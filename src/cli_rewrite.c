@@ -233,8 +233,11 @@ int sp_rw_open(struct sp_rewrite *rw)
 	sp_open_info(rw->o, &rw->info); /* authenticated now */
 	if (rw->info.expires != 0 && sp_now() >= rw->info.expires && !rw->set_expires) {
 		(void)sp_time_format(when, sizeof when, rw->info.expires);
-		return sp_fail("%s: %s: expired at %s: renew it with 'secretpack rekey --expires TIME' "
-		    "(or --no-expiry)%s", rw->verb, rw->bundle, when, rw->rekey ? " in the same command" : " first");
+		if (rw->rekey)
+			return sp_fail("%s: %s: expired at %s: pass --expires TIME (or --no-expiry) to renew it",
+			    rw->verb, rw->bundle, when);
+		return sp_fail("%s: %s: expired at %s: renew it with 'secretpack rekey --expires TIME' first",
+		    rw->verb, rw->bundle, when);
 	}
 	if ((err = sp_open_index(rw->o, &rw->old, &rw->n_old)) != SP_OK)
 		return sp_fail_bundle(rw->verb, rw->bundle, err, rw->o);
