@@ -30,7 +30,7 @@ static const struct {
 } verbs[] = {
 	{ "keygen", cmd_keygen }, { "pubkey", cmd_pubkey }, { "seal", cmd_seal },
 	{ "inspect", cmd_inspect }, { "open", cmd_open }, { "cat", cmd_cat }, { "run", cmd_run },
-	{ "set", cmd_set }, { "rm", cmd_rm }, { "rekey", cmd_rekey },
+	{ "set", cmd_set }, { "rm", cmd_rm }, { "rekey", cmd_rekey }, { "edit", cmd_edit },
 };
 
 int main(int argc, char **argv)
