@@ -507,6 +507,7 @@ int cmd_edit(int argc, char **argv)
 		qsort(e.w, e.n_w, sizeof *e.w, cmp_wfile);
 	for (size_t i = 0; i < rw.n_old; i++) {
 		struct wfile key, *f;
+		memset(&key, 0, sizeof key);
 		memcpy(key.name, rw.old[i].name, sizeof key.name);
 		f = e.n_w ? bsearch(&key, e.w, e.n_w, sizeof *e.w, cmp_wfile) : NULL;
 		if (f == NULL) {
