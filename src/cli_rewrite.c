@@ -109,9 +109,12 @@ static int detect_armor(struct sp_rewrite *rw)
 {
 	unsigned char head[64];
 	size_t got = 0;
-	int fd = open(rw->bundle, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd;
 
-	if (fd < 0)
+	if (!strcmp(rw->bundle, "-"))
+		return sp_fail("%s: -: a rewrite replaces a bundle file, not stdin: name the file (and -o OUT "
+		    "to write elsewhere)", rw->verb);
+	if ((fd = open(rw->bundle, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
 		return sp_fail_path(rw->verb, rw->bundle, errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO);
 	if (fstat(fd, &rw->st) != 0) {
 		close(fd);

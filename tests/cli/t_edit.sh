@@ -111,13 +111,29 @@ cmp -s "$T/x.spk" "$T/other.spk" && ok "edit: the other writer's bundle is kept"
 cp "$T/x0.spk" "$T/x.spk"
 clean "replaced"
 
+# ---- every file or directory made during an edit, by secretpack or the editor ----
+if command -v strace >/dev/null 2>&1; then
+	editor traced 'printf "traced-%s" "$(cat "$1/db")" >"$1/db"; mkdir "$1/d"; printf x >"$1/d/f"; rm -r "$1/d"'
+	strace -f -y -qq -e trace=open,openat,creat,mkdir,mkdirat,rename,renameat,renameat2,link,linkat \
+		-o "$T/log/trace" env EDITOR="$T/ed-traced" "$SP" edit -i "$T/a" "$T/x.spk" >/dev/null 2>&1
+	is "strace: the edit went through" "traced-new-$MARK-db" "$(content "$T/x.spk" db)"
+	grep -E 'O_CREAT|mkdir|rename|link' "$T/log/trace" >"$T/log/made"
+	is "strace: every file made is in the tmpfs workspace or is the new bundle's temporary file" "" \
+		"$(grep -vE "$XDG/secretpack-edit\.|<$T/log|\"$T/log/|/dev/null|$T/\.x\.spk\.tmp-" "$T/log/made" | head -n 3)"
+	[ "$(grep -c "$XDG/secretpack-edit\." "$T/log/made")" -ge 4 ] && ok "strace: the trace saw the workspace" ||
+		notok "strace: the trace saw the workspace"
+	clean "strace"
+else
+	skip "strace" "strace not installed"
+fi
+
 # ---- one entry ----
 editor one 'test -f "$1"; printf "one-%s" "'"$MARK"'" >"$1"'
 check "edit BUNDLE NAME" env EDITOR="$T/ed-one" "$SP" edit -i "$T/a" "$T/x.spk" conf/api
 case $(cat "$T/log/path") in "$XDG"/secretpack-edit.*/files/conf/api) ok "edit NAME: the editor got the entry's file" ;;
 	*) notok "edit NAME: the editor got the entry's file ($(cat "$T/log/path"))" ;; esac
 is "edit NAME: new content" "one-$MARK" "$(content "$T/x.spk" conf/api)"
-is "edit NAME: the other entry unchanged" "new-$MARK-db" "$(content "$T/x.spk" db)"
+is "edit NAME: the other entry unchanged" "traced-new-$MARK-db" "$(content "$T/x.spk" db)"
 refuse "edit NAME: a missing name" "no entry named 'nope': add one with 'secretpack set'" \
 	env EDITOR="$T/ed-one" "$SP" edit -i "$T/a" "$T/x.spk" nope
 clean "one entry"
