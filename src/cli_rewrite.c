@@ -474,6 +474,14 @@ int sp_rw_commit(struct sp_rewrite *rw, const struct sp_rw_entry *e, size_t n)
 		rc = sp_fail_path(rw->verb, out, err);
 		goto out;
 	}
+	/* Root rewriting someone's bundle in place gives it back to its owner (the mode is kept above);
+	 * lchown: the name was renamed there just now and is never followed. */
+	if (rw->out == NULL && geteuid() == 0 && (rw->st.st_uid != 0 || rw->st.st_gid != 0) &&
+	    lchown(out, rw->st.st_uid, rw->st.st_gid) != 0) {
+		rc = sp_fail("%s: %s: rewritten, but its owner could not be restored to %u:%u: %s", rw->verb, out,
+		    (unsigned)rw->st.st_uid, (unsigned)rw->st.st_gid, strerror(errno));
+		goto out;
+	}
 	rc = EXIT_OK;
 out:
 	sp_seal_free(s.sealer);

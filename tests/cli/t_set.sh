@@ -54,6 +54,14 @@ cmp -s "$T/got" "$T/in/blob" && ok "set: a kept 150 kB entry byte-exact" || noto
 is "set: the other recipient still opens it" "tok-4f9a2c" "$(content "$T/x.spk" api b)"
 is "set: the bundle's file mode is kept" "640" "$(stat -c %a "$T/x.spk")"
 notemp "set" "$T"
+if [ "$(id -u)" = 0 ]; then
+	chown 1000:1500 "$T/x.spk"
+	"$SP" set -i "$T/a" "$T/x.spk" db "$T/in/db2" 2>"$T/err"
+	is "set as root: the bundle keeps its owner and mode" "0|1000:1500 640" "$?|$(stat -c '%u:%g %a' "$T/x.spk")"
+	chown 0:0 "$T/x.spk"
+else
+	skip "set as root: owner kept" "needs root"
+fi
 
 # ---- set: metadata flags, new entry, stdin ----
 check "set --mode --owner --env" "$SP" set -i "$T/a" --mode 0400 --owner app --env DB_PW "$T/x.spk" db "$T/in/db2"
