@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,21 +36,40 @@ static const char set_usage[] =
 	"  BUNDLE is replaced atomically, in the same form (binary or armored); on any failure it is\n"
 	"  left byte for byte as it was.\n";
 
+/* The terminal's settings, for a signal that ends the program while echo is off. */
+static struct termios saved_tty;
+
+static void restore_tty(int sig)
+{
+	(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+	(void)signal(sig, SIG_DFL);
+	(void)raise(sig);
+}
+
 /* Reads stdin to its end; on a terminal with echo off, so the secret never shows. */
 static int read_stdin(unsigned char **buf, size_t *len)
 {
-	struct termios old, quiet;
-	int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0, err;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
+	struct sigaction sa, old_sa[sizeof sigs / sizeof sigs[0]];
+	struct termios quiet;
+	int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_tty) == 0, err;
 
 	if (tty) {
-		quiet = old;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = restore_tty;
+		for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+			(void)sigaction(sigs[i], &sa, &old_sa[i]);
+		quiet = saved_tty;
 		quiet.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
 		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 		(void)fputs("secretpack: set: type the secret, then Ctrl-D (not echoed)\n", stderr);
 	}
 	err = sp_io_read_fd(STDIN_FILENO, SP_ENTRY_SIZE_MAX, 1, buf, len);
-	if (tty)
-		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	if (tty) {
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+		for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+			(void)sigaction(sigs[i], &old_sa[i], NULL);
+	}
 	return err;
 }
 

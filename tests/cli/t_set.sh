@@ -81,6 +81,18 @@ is "set NAME -: reads stdin" "dash" "$(content "$T/x.spk" new/nested)"
 : | "$SP" set -i "$T/a" "$T/x.spk" empty 2>"$T/err"
 is "set: an empty entry from empty stdin" "0" "$("$SP" inspect -i "$T/a" --json "$T/x.spk" | jq '.entries[] | select(.name == "empty") | .size')"
 
+# ---- stdin on a terminal: never echoed; echo back on after an interrupt ----
+cp "$T/x.spk" "$T/x1.spk"
+python3 "$SP_TESTS/cli/ttyset.py" "$SP" "$T/a" "$T/x.spk" typed "typed-$$-secret" >"$T/tty" 2>&1
+is "set on a terminal: exit 0, echo restored" "exit:0|echo:on" "$(grep -E '^(exit|echo):' "$T/tty" | paste -sd'|')"
+grep -q "typed-$$-secret" "$T/tty" && notok "set on a terminal: the secret was not echoed" || ok "set on a terminal: the secret was not echoed"
+is "set on a terminal: the typed line is the entry" "typed-$$-secret" "$(content "$T/x.spk" typed)"
+cp "$T/x.spk" "$T/x1.spk"
+python3 "$SP_TESTS/cli/ttyset.py" "$SP" "$T/a" "$T/x.spk" typed2 '^C' >"$T/tty" 2>&1
+is "set on a terminal, Ctrl-C: killed by SIGINT, echo back on" "exit:-2|echo:on" "$(grep -E '^(exit|echo):' "$T/tty" | paste -sd'|')"
+cmp -s "$T/x.spk" "$T/x1.spk" && ok "set on a terminal, Ctrl-C: bundle byte-identical" || notok "set on a terminal, Ctrl-C: bundle byte-identical"
+"$SP" rm -i "$T/a" "$T/x.spk" typed 2>/dev/null
+
 # ---- refusals: nothing changes ----
 cp "$T/x.spk" "$T/x1.spk"
 refuse "set: an invalid name" "entry '../x': unsafe entry name" "$SP" set -i "$T/a" "$T/x.spk" ../x "$T/in/db2"
