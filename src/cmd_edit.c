@@ -362,7 +362,20 @@ static int run_editor(const struct edit *e, const char *path, const sigset_t *se
 	if ((pid = fork()) < 0)
 		return sp_fail("%s: cannot start the editor: %s", VERB, strerror(errno));
 	if (pid == 0) {
-		/* The editor's own temporary files stay in the workspace too. */
+		/* The editor gets no key or passphrase (SECRETPACK_KEY holds an identity's text) and
+		 * keeps its own temporary files in the workspace too. */
+		for (size_t i = 0; environ[i] != NULL;) {
+			char var[256];
+			size_t len = strcspn(environ[i], "=");
+			if (strncmp(environ[i], "SECRETPACK_", 11) != 0 || len >= sizeof var) {
+				i++;
+				continue;
+			}
+			memcpy(var, environ[i], len);
+			var[len] = '\0';
+			if (unsetenv(var) != 0)
+				_exit(127);
+		}
 		(void)setenv("TMPDIR", tmpdir, 1);
 		(void)signal(SIGCHLD, SIG_DFL);
 		(void)sigprocmask(SIG_SETMASK, old, NULL);
