@@ -66,9 +66,10 @@ is "edit: recipients, context, expiry and the other entries kept" "$(cat "$T/bef
 is "edit: the other recipient still opens it" "$MARK-api" "$(content "$T/x.spk" conf/api b)"
 clean "change"
 
-editor env 'env | grep -c "^SECRETPACK_" >"'"$T"'/log/env" || true; printf "env-%s" "$(cat "$1/db")" >"$1/db"'
+editor env 'env | grep -c "^SECRETPACK_" >"'"$T"'/log/env" || true; ulimit -c >"'"$T"'/log/core"; printf "env-%s" "$(cat "$1/db")" >"$1/db"'
 check "edit with the identity in SECRETPACK_KEY" env SECRETPACK_KEY="$(cat "$T/a")" SECRETPACK_PASSPHRASE=x EDITOR="$T/ed-env" "$SP" edit "$T/x.spk"
 is "edit: the editor's environment holds no SECRETPACK_ variable" "0" "$(cat "$T/log/env")"
+is "edit: the editor runs with core dumps off" "0" "$(cat "$T/log/core")"
 printf 'new-%s-db' "$MARK" | "$SP" set -i "$T/a" "$T/x.spk" db
 clean "environment"
 
