@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -125,6 +126,36 @@ static void wipe_dir(int dfd, int depth)
 			close(fd);
 		}
 		(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* Workspaces a killed edit (SIGKILL, a crash) left: ours (same owner), and no longer locked by
+ * the edit that made it. A running edit holds an exclusive flock on its workspace, whatever PID
+ * namespace it runs in. */
+static void sweep_stale(const char *base)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int bfd = open(base, O_DIR), fd;
+
+	if (bfd < 0 || (d = fdopendir(bfd)) == NULL) {
+		if (bfd >= 0)
+			close(bfd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "secretpack-edit.", 16) != 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != geteuid() || (fd = openat(dirfd(d), de->d_name, O_DIR)) < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			close(fd);
+			continue;
+		}
+		wipe_dir(fd, 0);
+		(void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
 	}
 	closedir(d);
 }
@@ -356,7 +387,8 @@ static int run_editor(const struct edit *e, const char *path, const sigset_t *se
 		ed = getenv("EDITOR");
 	if (ed == NULL || *ed == '\0')
 		ed = "vi";
-	if ((size_t)snprintf(cmd, sizeof cmd, "%s \"$@\"", ed) >= sizeof cmd)
+	/* exec: the signals passed on reach the editor itself, not only a shell waiting for it. */
+	if ((size_t)snprintf(cmd, sizeof cmd, "exec %s \"$@\"", ed) >= sizeof cmd)
 		return sp_fail("%s: $EDITOR is too long", VERB);
 	(void)snprintf(tmpdir, sizeof tmpdir, "%s/tmp", e->path);
 	if ((pid = fork()) < 0)
@@ -467,6 +499,7 @@ int cmd_edit(int argc, char **argv)
 		return sp_fail("%s: cannot block signals: %s", VERB, strerror(errno));
 	masked = 1;
 	randombytes_buf(e.key, sizeof e.key);
+	sweep_stale(base);
 	if ((size_t)snprintf(e.path, sizeof e.path, "%s/secretpack-edit.XXXXXX", base) >= sizeof e.path) {
 		rc = sp_fail("%s: %s: path too long", VERB, base);
 		goto out;
@@ -475,7 +508,7 @@ int cmd_edit(int argc, char **argv)
 		rc = sp_fail("%s: %s: cannot make a private directory: %s", VERB, base, strerror(errno));
 		goto out;
 	}
-	if ((e.ws = open(e.path, O_DIR)) < 0 || mkdirat(e.ws, "files", 0700) != 0 ||
+	if ((e.ws = open(e.path, O_DIR)) < 0 || flock(e.ws, LOCK_EX) != 0 || mkdirat(e.ws, "files", 0700) != 0 ||
 	    mkdirat(e.ws, "tmp", 0700) != 0 || (e.files = openat(e.ws, "files", O_DIR)) < 0) {
 		rc = sp_fail_path(VERB, e.path, SP_ERR_IO);
 		goto out;

@@ -160,13 +160,15 @@ clean "held file"
 for sig in TERM HUP; do
 	cp "$T/x.spk" "$T/x0.spk"
 	rm -f "$T/log/ready"
-	editor "sig$sig" 'printf "sig-%s" "'"$MARK"'" >"$1/db"; : >"'"$T"'/log/ready"; exec sleep 20'
+	editor "sig$sig" 'echo $$ >"'"$T"'/log/edpid"; printf "sig-%s" "'"$MARK"'" >"$1/db"; : >"'"$T"'/log/ready"; exec sleep 20'
 	EDITOR="$T/ed-sig$sig" "$SP" edit -i "$T/a" "$T/x.spk" >"$T/out" 2>"$T/err" &
 	pid=$!
 	i=0; while [ ! -e "$T/log/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	kill -"$sig" "$pid"
 	wait "$pid"; st=$?
 	is "SIG$sig while the editor runs: exit 1, one line" "1|1" "$st|$(wc -l <"$T/err")"
+	i=0; while kill -0 "$(cat "$T/log/edpid")" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -0 "$(cat "$T/log/edpid")" 2>/dev/null && notok "SIG$sig: the editor was stopped too" || ok "SIG$sig: the editor was stopped too"
 	grep -q "interrupted by SIG$sig: nothing changed" "$T/err" && ok "SIG$sig: says so" || { notok "SIG$sig: says so"; sed 's/^/# /' "$T/err"; }
 	cmp -s "$T/x.spk" "$T/x0.spk" && ok "SIG$sig: bundle byte-identical" || notok "SIG$sig: bundle byte-identical"
 	clean "SIG$sig"
@@ -180,6 +182,22 @@ kill -INT "$pid"
 wait "$pid"
 is "SIGINT belongs to the editor: the edit goes on when it exits 0" "0|int-$MARK" "$?|$(content "$T/x.spk" db)"
 clean "SIGINT"
+
+# ---- SIGKILL: the workspace stays (in RAM) until the next edit sweeps it; a live one is never swept ----
+rm -f "$T/log/ready"
+editor kill 'echo $$ >"'"$T"'/log/editor"; : >"'"$T"'/log/ready"; exec sleep 20'
+EDITOR="$T/ed-kill" "$SP" edit -i "$T/a" "$T/x.spk" >/dev/null 2>&1 &
+pid=$!
+i=0; while [ ! -e "$T/log/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+rm -f "$T/log/ready"
+# a second edit while the first one's editor runs: the live workspace is left alone
+EDITOR="$T/ed-none" "$SP" edit -i "$T/a" "$T/x.spk" >/dev/null 2>&1
+is "a second edit leaves the running edit's workspace alone" "1" "$(grep -rl "$MARK" "$XDG" | grep -c '/files/db$')"
+kill -KILL "$pid"; wait "$pid" 2>/dev/null
+kill "$(cat "$T/log/editor")" 2>/dev/null
+is "SIGKILL: the workspace is left behind" "1" "$(grep -rl "$MARK" "$XDG" | grep -c '/files/db$')"
+EDITOR="$T/ed-none" "$SP" edit -i "$T/a" "$T/x.spk" >/dev/null 2>&1
+clean "the next edit after a SIGKILL"
 
 # ---- signed, armored ----
 "$SP" seal -r "$A" --sign "$T/sig.key" -a -o "$T/s.spk" "$T/in/db"
