@@ -486,6 +486,19 @@ int cmd_edit(int argc, char **argv)
 	if ((base = pick_base(allow_disk)) == NULL)
 		return sp_fail("%s: no RAM-backed directory: neither $XDG_RUNTIME_DIR nor /dev/shm is a tmpfs, "
 		    "and the decrypted files must not reach a disk: mount one, or pass --allow-disk", VERB);
+	/* Unlocked (and any passphrase asked for) while Ctrl-C still simply ends the program. */
+	if (sp_rw_open(&rw) != EXIT_OK)
+		goto out;
+	if (name != NULL) {
+		size_t i = 0;
+		while (i < rw.n_old && strcmp(rw.old[i].name, name) != 0)
+			i++;
+		if (i == rw.n_old) {
+			rc = sp_fail("%s: %s: no entry named '%s': add one with 'secretpack set', or edit the whole "
+			    "bundle", VERB, rw.bundle, name);
+			goto out;
+		}
+	}
 	/* From here the signals wait: every way out wipes the workspace first. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -495,8 +508,10 @@ int cmd_edit(int argc, char **argv)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_chld;
 	(void)sigaction(SIGCHLD, &sa, NULL);
-	if (sigprocmask(SIG_BLOCK, &set, &old) != 0)
-		return sp_fail("%s: cannot block signals: %s", VERB, strerror(errno));
+	if (sigprocmask(SIG_BLOCK, &set, &old) != 0) {
+		rc = sp_fail("%s: cannot block signals: %s", VERB, strerror(errno));
+		goto out;
+	}
 	masked = 1;
 	randombytes_buf(e.key, sizeof e.key);
 	sweep_stale(base);
@@ -512,18 +527,6 @@ int cmd_edit(int argc, char **argv)
 	    mkdirat(e.ws, "tmp", 0700) != 0 || (e.files = openat(e.ws, "files", O_DIR)) < 0) {
 		rc = sp_fail_path(VERB, e.path, SP_ERR_IO);
 		goto out;
-	}
-	if (sp_rw_open(&rw) != EXIT_OK)
-		goto out;
-	if (name != NULL) {
-		size_t i = 0;
-		while (i < rw.n_old && strcmp(rw.old[i].name, name) != 0)
-			i++;
-		if (i == rw.n_old) {
-			rc = sp_fail("%s: %s: no entry named '%s': add one with 'secretpack set', or edit the whole "
-			    "bundle", VERB, rw.bundle, name);
-			goto out;
-		}
 	}
 	if ((e.old_hash = calloc(rw.n_old, sizeof *e.old_hash)) == NULL) {
 		rc = sp_fail_err(VERB, SP_ERR_NOMEM);

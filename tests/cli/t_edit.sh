@@ -183,6 +183,23 @@ wait "$pid"
 is "SIGINT belongs to the editor: the edit goes on when it exits 0" "0|int-$MARK" "$?|$(content "$T/x.spk" db)"
 clean "SIGINT"
 
+# ---- SIGTERM while decrypting into the workspace (before the editor) ----
+head -c 30000000 /dev/urandom >"$T/in/big"
+"$SP" seal -r "$A" -o "$T/big.spk" "$T/in/big" "$T/in/db"
+rm -f "$T/in/big"
+cp "$T/big.spk" "$T/big0.spk"
+rm -f "$T/log/path"
+EDITOR="$T/ed-change" "$SP" edit -i "$T/a" "$T/big.spk" >"$T/out" 2>"$T/err" &
+pid=$!
+i=0; while [ -z "$(find "$XDG" -name big 2>/dev/null)" ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i + 1)); done
+kill -TERM "$pid"
+wait "$pid"; st=$?
+[ "$st" -ne 0 ] && [ ! -e "$T/log/path" ] && ok "SIGTERM while decrypting: stopped before the editor ($(head -c 80 "$T/err"))" ||
+	notok "SIGTERM while decrypting: stopped before the editor (exit $st)"
+cmp -s "$T/big.spk" "$T/big0.spk" && ok "SIGTERM while decrypting: bundle byte-identical" || notok "SIGTERM while decrypting: bundle byte-identical"
+clean "SIGTERM while decrypting"
+rm -f "$T/big.spk" "$T/big0.spk"
+
 # ---- SIGKILL: the workspace stays (in RAM) until the next edit sweeps it; a live one is never swept ----
 rm -f "$T/log/ready"
 editor kill 'echo $$ >"'"$T"'/log/editor"; : >"'"$T"'/log/ready"; exec sleep 20'
