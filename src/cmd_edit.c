@@ -58,7 +58,6 @@ struct edit {
 	unsigned char (*old_hash)[32];
 	/* extraction */
 	const sp_entry *old;
-	size_t cur;
 	int fd;
 	crypto_generichash_state h;
 	/* after the editor */
@@ -89,7 +88,7 @@ static const char *pick_base(int allow_disk)
 }
 
 /* Overwrites every regular file below dfd with zeros, then removes everything; dfd is closed. */
-/* NOLINTNEXTLINE(misc-no-recursion): the workspace depth is bounded by the name rules */
+/* NOLINTNEXTLINE(misc-no-recursion): depth capped at 64 below */
 static void wipe_dir(int dfd, int depth)
 {
 	static const unsigned char zero[4096];
@@ -229,7 +228,6 @@ static int extract(void *ctx, size_t idx, const unsigned char *buf, size_t len)
 		if (e->fd < 0)
 			return SP_ERR_IO;
 		crypto_generichash_init(&e->h, e->key, sizeof e->key, 32);
-		e->cur = idx;
 	}
 	if (buf == NULL) {
 		crypto_generichash_final(&e->h, e->old_hash[idx], 32);
