@@ -58,8 +58,8 @@ ALL_CFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(ALL_CFLAGS))
 endif
 LDHARDEN = -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 
-CORE_SRC = $(filter-out src/main.c src/cli.c src/cmd_%.c,$(sort $(wildcard src/*.c)))
-CLI_SRC = src/main.c src/cli.c $(sort $(wildcard src/cmd_*.c))
+CORE_SRC = $(filter-out src/main.c src/cli.c src/cli_%.c src/cmd_%.c,$(sort $(wildcard src/*.c)))
+CLI_SRC = src/main.c src/cli.c $(sort $(wildcard src/cli_*.c)) $(sort $(wildcard src/cmd_*.c))
 CORE_OBJ = $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
 CLI_OBJ = $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)

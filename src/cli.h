@@ -94,4 +94,67 @@ int cmd_cat(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
+/* ---- rewriting a bundle (cli_rewrite.c): the one path set, rm, rekey and edit share ---- */
+#include <sys/stat.h>
+#include "sp_bundle.h"
+#include "sp_io.h"
+
+/* One entry of the rewritten bundle: its metadata, and where its content comes from: the old
+ * bundle's entry `old` (streamed; kept entries must keep their relative order), else the regular
+ * file fd (meta.size bytes, checked again after reading), else buf (meta.size bytes). */
+struct sp_rw_entry {
+	sp_entry meta;
+	long old;                 /* index into the old index, or -1 */
+	int fd;                   /* -1 when unused; owned by the caller */
+	const unsigned char *buf; /* owned by the caller */
+};
+/* What a verb changes (fill before sp_rw_open); the rest is kept. */
+struct sp_rewrite {
+	const char *verb, *bundle, *out; /* out NULL: BUNDLE itself */
+	const char *identity;            /* -i, NULL: SECRETPACK_KEY / SECRETPACK_KEY_FILE */
+	int rekey;                       /* messages name rekey's flags; signer changes allowed */
+	unsigned char (*add)[32];        /* recipients to add (version 1: the whole list) */
+	size_t n_add;
+	unsigned char (*del)[32];        /* recipients to remove */
+	size_t n_del;
+	int new_pass, drop_pass;         /* rekey -p, --remove-passphrase */
+	int set_expires;                 /* then expires (0 = never) replaces the old expiry */
+	uint64_t expires;
+	const char *context;             /* NULL: keep */
+	const char *sign;                /* --sign FILE */
+	int unsign;                      /* rekey --unsign */
+	/* Set by sp_rw_open. */
+	sp_bundle_info info;             /* authenticated header fields */
+	const sp_entry *old;             /* the old index, owned by the opener */
+	size_t n_old;
+	/* Private. */
+	struct sp_source *src;
+	struct sp_opener *o;
+	struct stat st;
+	int armored, drained;
+	unsigned char (*pks)[32];
+	size_t n_pks;
+	char *pass;
+	size_t pass_len;
+	unsigned char *sign_sk;
+};
+/* Unlocks BUNDLE (the passphrase too when a kept passphrase recipient needs it), reads its index
+ * and settles recipients, expiry, context and signer; prints the one error line. */
+int sp_rw_open(struct sp_rewrite *rw);
+/* For edit: reads the whole old payload through sink (verified to its end) before the commit. */
+int sp_rw_drain(struct sp_rewrite *rw, sp_sink_fn sink, void *ctx);
+/* Writes the bundle of entries e next to the output, streams kept content from the old payload,
+ * and renames into place only after the old bundle verified to its end. */
+int sp_rw_commit(struct sp_rewrite *rw, const struct sp_rw_entry *e, size_t n);
+/* Wipes and frees; the temp file, if any, is already gone. */
+void sp_rw_free(struct sp_rewrite *rw);
+/* Recipients from -r text or an -R file, appended to *pks (deduplicated). EXIT_OK or EXIT_FAIL. */
+int sp_rw_recipient(const char *verb, const char *flag, const char *arg, unsigned char (**pks)[32],
+    size_t *n);
+
+int cmd_set(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_rekey(int argc, char **argv);
+int cmd_edit(int argc, char **argv);
+
 #endif

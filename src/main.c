@@ -24,6 +24,11 @@ static const char usage[] =
 	"  check [-i IDENTITY] [--trust SIGNER] [--expires-within DURATION] [--json] BUNDLE...\n"
 	"                                      CI gate: exit 0 ok, 1 broken, 3 expiring\n"
 	"  run [options] -- COMMAND [ARG...]   container entrypoint: secrets to tmpfs, drop, exec\n"
+	"  set -i IDENTITY BUNDLE NAME [FILE|-]  add or replace one entry, keep everything else\n"
+	"  rm -i IDENTITY BUNDLE NAME...       remove entries, keep everything else\n"
+	"  rekey -i IDENTITY [-r RCPT]... [--remove RCPT]... [--expires TIME] BUNDLE\n"
+	"                                      change recipients, expiry, context or signer\n"
+	"  edit -i IDENTITY BUNDLE [NAME]      edit entries in RAM with $EDITOR, re-seal\n"
 	"  help [COMMAND]                      this list, or a command's options\n"
 	"  version                             print the version (also -V, --version)\n"
 	"\n"
@@ -36,6 +41,7 @@ static const struct {
 	{ "keygen", cmd_keygen }, { "pubkey", cmd_pubkey }, { "seal", cmd_seal },
 	{ "inspect", cmd_inspect }, { "open", cmd_open }, { "cat", cmd_cat }, { "run", cmd_run },
 	{ "check", cmd_check },
+	{ "set", cmd_set }, { "rm", cmd_rm }, { "rekey", cmd_rekey }, { "edit", cmd_edit },
 };
 
 /* Edit distance with adjacent transpositions (optimal string alignment), capped at 3. */
