@@ -12,7 +12,7 @@ _secretpack()
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local verbs="keygen pubkey seal inspect open cat check run help version"
+	local verbs="keygen pubkey seal inspect open cat check run set rm rekey edit help version"
 	verb=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -51,6 +51,12 @@ _secretpack()
 	open) opts="-i --identity -p --passphrase -c --context -o --output --allow-expired --trust --force -h --help" ;;
 	cat) opts="-i --identity -p --passphrase -c --context --allow-expired --trust -h --help" ;;
 	check) opts="-i --identity -p --passphrase -c --context --trust --expires-within --json -h --help" ;;
+	set) opts="-i --identity --mode --owner --env -s --sign -o --output -h --help" ;;
+	rm) opts="-i --identity -s --sign -o --output -h --help" ;;
+	rekey) opts="-i --identity -r --recipient -R --recipients-file --remove -p --passphrase
+		--remove-passphrase --rotate --expires --no-expiry --context -s --sign --unsign -o --output
+		-h --help" ;;
+	edit) opts="-i --identity -s --sign --allow-disk -o --output -h --help" ;;
 	run) opts="--bundle --dir --user --context --init --keep-env --allow-disk --allow-new-privs
 		--unlink-key --env-allow --env --trust --not-before --deliver --group -h --help" ;;
 	help)
@@ -75,7 +81,8 @@ _secretpack()
 			SECRETPACK_INIT SECRETPACK_ENV_ALLOW" -- "$cur"
 		return 0 ;;
 	*:-r | *:--recipient | *:-c | *:--context | *:-e | *:--expires | run:--env-allow | run:--env | \
-	run:--not-before | run:--group | check:--expires-within)
+	run:--not-before | run:--group | check:--expires-within | set:--mode | set:--owner | set:--env | \
+	rekey:--remove)
 		return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then

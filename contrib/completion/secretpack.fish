@@ -1,6 +1,6 @@
 # fish completion for secretpack: commands, each command's options, files where files are expected.
 # Installed as share/fish/vendor_completions.d/secretpack.fish.
-set -l verbs keygen pubkey seal inspect open cat check run help version
+set -l verbs keygen pubkey seal inspect open cat check run set rm rekey edit help version
 complete -c secretpack -f
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -s h -l help -d 'list the commands'
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -s V -l version -d 'print the version'
@@ -12,10 +12,14 @@ complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a open -d 'w
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a cat -d 'write one entry to stdout'
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a check -d 'check bundles for CI'
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a run -d 'container entrypoint'
+complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a set -d 'add or replace one entry'
+complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a rm -d 'remove entries'
+complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a rekey -d 'change recipients, expiry, context, signer'
+complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a edit -d 'edit entries in RAM'
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a help -d "a command's options"
 complete -c secretpack -n "not __fish_seen_subcommand_from $verbs" -a version -d 'print the version'
 complete -c secretpack -n "__fish_seen_subcommand_from help" -a "$verbs"
-for v in keygen pubkey seal inspect open cat check run
+for v in keygen pubkey seal inspect open cat check run set rm rekey edit
 	complete -c secretpack -n "__fish_seen_subcommand_from $v" -s h -l help -d 'show usage'
 end
 complete -c secretpack -n "__fish_seen_subcommand_from keygen" -s o -l output -r -F -d 'identity file to write'
@@ -58,3 +62,23 @@ complete -c secretpack -n "__fish_seen_subcommand_from run" -l env -x -d 'an ent
 complete -c secretpack -n "__fish_seen_subcommand_from run" -l not-before -x -d 'refuse older bundles'
 complete -c secretpack -n "__fish_seen_subcommand_from run" -l deliver -d 'write the secrets and exit'
 complete -c secretpack -n "__fish_seen_subcommand_from run" -l group -x -d 'group of the delivered files'
+for v in set rm rekey edit
+	complete -c secretpack -n "__fish_seen_subcommand_from $v" -F
+	complete -c secretpack -n "__fish_seen_subcommand_from $v" -s i -l identity -r -F -d 'identity file'
+	complete -c secretpack -n "__fish_seen_subcommand_from $v" -s s -l sign -r -F -d 'signing key'
+	complete -c secretpack -n "__fish_seen_subcommand_from $v" -s o -l output -r -F -d 'bundle to write'
+end
+complete -c secretpack -n "__fish_seen_subcommand_from set" -l mode -x -d 'file mode'
+complete -c secretpack -n "__fish_seen_subcommand_from set" -l owner -x -d 'owner at runtime'
+complete -c secretpack -n "__fish_seen_subcommand_from set" -l env -x -d 'variable naming the file'
+complete -c secretpack -n "__fish_seen_subcommand_from rekey" -s r -l recipient -x -d 'add a recipient'
+complete -c secretpack -n "__fish_seen_subcommand_from rekey" -s R -l recipients-file -r -F -d 'add recipients from a file'
+complete -c secretpack -n "__fish_seen_subcommand_from rekey" -l remove -x -d 'remove a recipient'
+complete -c secretpack -n "__fish_seen_subcommand_from rekey" -s p -l passphrase -d 'add or change the passphrase'
+complete -c secretpack -n "__fish_seen_subcommand_from rekey" -l remove-passphrase -d 'remove the passphrase'
+complete -c secretpack -n "__fish_seen_subcommand_from rekey" -l rotate -d 'new file key'
+complete -c secretpack -n "__fish_seen_subcommand_from rekey" -l expires -x -d 'new expiry'
+complete -c secretpack -n "__fish_seen_subcommand_from rekey" -l no-expiry -d 'remove the expiry'
+complete -c secretpack -n "__fish_seen_subcommand_from rekey" -l context -x -d 'new context'
+complete -c secretpack -n "__fish_seen_subcommand_from rekey" -l unsign -d 'drop the signature'
+complete -c secretpack -n "__fish_seen_subcommand_from edit" -l allow-disk -d 'allow a workspace on disk'

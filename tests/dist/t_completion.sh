@@ -31,7 +31,7 @@ else
 	bash -c '. "$1"; complete -p secretpack' _ "$C/secretpack.bash" | grep -q -- '-F _secretpack secretpack$' &&
 		ok "bash: the script registers _secretpack for secretpack" || notok "bash: the script registers _secretpack"
 	is "bash: verbs (those of secretpack -h)" "$(lines $all_verbs)" "$(comp secretpack '')"
-	is "bash: a verb's prefix" "seal" "$(comp secretpack se)"
+	is "bash: a verb's prefix" "seal" "$(comp secretpack sea)"
 	is "bash: options before a verb" "$(lines -h --help -V --version)" "$(comp secretpack -)"
 	for v in $verbs; do
 		want=$(verb_opts "$v")
@@ -55,7 +55,7 @@ else
 	is "bash: cat BUNDLE: files" "app.spk" "$(comp secretpack cat -i prod.key a)"
 	is "bash: nothing offered for a --context value" "" "$(comp secretpack open --context '')"
 	is "bash: run -- sh: commands" "sh" "$(comp secretpack run --user app -- sh | grep -x sh | sort -u)"
-	is "bash: help s: verbs" "$(lines seal)" "$(comp secretpack help se)"
+	is "bash: help se: verbs" "$(lines seal set)" "$(comp secretpack help se)"
 fi
 
 if command -v fish >/dev/null 2>&1; then
