@@ -197,7 +197,7 @@ int cmd_check(int argc, char **argv)
 	};
 	struct check_opts c;
 	sp_identities ids = { 0, NULL };
-	int ch, err, rc = EXIT_OK, one, stdin_used = 0;
+	int ch, rc = EXIT_OK, one, stdin_used = 0;
 
 	memset(&c, 0, sizeof c);
 	c.req.verb = VERB;
@@ -231,7 +231,7 @@ int cmd_check(int argc, char **argv)
 		    "as a file or a pipe");
 	c.horizon = sp_now();
 	if (c.within != NULL && (c.within[0] < '0' || c.within[0] > '9' || strchr(c.within, '-') != NULL ||
-	    (err = sp_time_parse(&c.horizon, c.within, sp_now())) != SP_OK))
+	    sp_time_parse(&c.horizon, c.within, sp_now()) != SP_OK))
 		return sp_usage_error(VERB, "--expires-within '%s': give a duration such as 30d, 12h or 2w",
 		    c.within);
 	if (sp_cli_trust_env(VERB, &c.req.trust) != EXIT_OK)

@@ -335,7 +335,9 @@ out:
  * (sodium_malloc'd). */
 static int set_pass(struct run *r, const char *var, const char *src, size_t n)
 {
-	n = sp_passphrase_line(src, n);
+	if (src == NULL)
+		n = 0;
+	n = n > 0 ? sp_passphrase_line(src, n) : 0;
 	if (n == 0)
 		return sp_fail("run: %s: empty passphrase: put the passphrase in it", var);
 	if (n > PASS_MAX)

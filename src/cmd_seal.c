@@ -375,7 +375,7 @@ static int add_stdin(struct seal *s, const char *name)
 	/* No descriptor: the entry is streamed from memory. */
 	memset(&st, 0, sizeof st);
 	st.st_size = (off_t)len;
-	if (add_input(s, name, "stdin", NULL, -1, AT_FDCWD, "-", &st) != EXIT_OK) {
+	if (add_input(s, name, "stdin", NULL, -1, AT_FDCWD, "-", &st) != EXIT_OK || s->in == NULL) {
 		sp_io_free(buf, len, 1);
 		return EXIT_FAIL;
 	}

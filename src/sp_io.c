@@ -133,6 +133,23 @@ static int read_pipe(int fd, size_t max, int secret, unsigned char **out, size_t
 		return SP_ERR_IO;
 	return sp_io_read_fd(fd, max, secret, out, len);
 }
+/* A regular file or a pipe, already opened and fstat'ed as st. */
+static int read_opened(int fd, const struct stat *st, size_t max, int private_only, int secret,
+    unsigned char **out, size_t *len)
+{
+	if (!S_ISREG(st->st_mode) && !S_ISFIFO(st->st_mode))
+		return SP_ERR_UNSAFE_PATH;
+	if (private_only && (st->st_mode & 077) != 0)
+		return SP_ERR_PERM;
+	if (S_ISFIFO(st->st_mode))
+		return read_pipe(fd, max, secret, out, len);
+	if ((unsigned long long)st->st_size > max)
+		return SP_ERR_LIMIT;
+	if (fcntl(fd, F_SETFL, O_RDONLY) != 0)
+		return SP_ERR_IO;
+	return sp_io_read_fd(fd, max, secret, out, len);
+}
+
 
 int sp_io_read_input(const char *path, size_t max, int secret, int private_only,
     unsigned char **out, size_t *len)
@@ -146,21 +163,10 @@ int sp_io_read_input(const char *path, size_t max, int secret, int private_only,
 		return sp_io_read_fd(STDIN_FILENO, max, secret, out, len);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
 		return errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, &st) != 0)
 		err = SP_ERR_IO;
-	} else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-		err = SP_ERR_UNSAFE_PATH;
-	} else if (private_only && (st.st_mode & 077) != 0) {
-		err = SP_ERR_PERM;
-	} else if (S_ISFIFO(st.st_mode)) {
-		err = read_pipe(fd, max, secret, out, len);
-	} else if ((unsigned long long)st.st_size > max) {
-		err = SP_ERR_LIMIT;
-	} else if (fcntl(fd, F_SETFL, O_RDONLY) != 0) {
-		err = SP_ERR_IO;
-	} else {
-		err = sp_io_read_fd(fd, max, secret, out, len);
-	}
+	else
+		err = read_opened(fd, &st, max, private_only, secret, out, len);
 	saved = errno;
 	close(fd);
 	errno = saved;
