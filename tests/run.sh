@@ -15,14 +15,18 @@ export SP_TESTS="$here"
 log=$(mktemp -d)
 trap '[ -z "${engine_pid:-}" ] || kill "$engine_pid" 2>/dev/null; rm -rf "$log"' EXIT
 trap 'exit 1' INT TERM
-pass=0 fail=0 skip=0
+pass=0 fail=0 skip=0 secs=
+start=$(date +%s)
 
 run_suite() { # name, command...
 	name=$1; shift
 	case "$name" in *${TESTS:-}*) ;; *) return ;; esac
 	out="$log/$(echo "$name" | tr '/' '_').out"
+	t0=$(date +%s)
 	"$@" >"$out" 2>&1
-	count_suite "$name" "$out" $?
+	r=$?
+	secs=$(($(date +%s) - t0))
+	count_suite "$name" "$out" $r
 }
 
 count_suite() { # name, TAP file, exit status
@@ -35,10 +39,10 @@ count_suite() { # name, TAP file, exit status
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - $name ran no test" >>"$out"; fi
 	pass=$((pass + p - s)); fail=$((fail + f)); skip=$((skip + s))
 	if [ "$f" -gt 0 ]; then
-		echo "FAIL $name ($p ok, $f not ok)"
+		echo "FAIL $name ($p ok, $f not ok${secs:+, $secs s})"
 		grep -E '^not ok |^# ' "$out" | grep -vE '# ?(SKIP|skip)' | head -40 | sed 's/^/    /'
 	else
-		echo "ok   $name ($p)"
+		echo "ok   $name ($p${secs:+, $secs s})"
 		grep -E '^(not )?ok .*# ?(SKIP|skip)' "$out" | sed 's/^/    /'
 	fi
 }
@@ -78,13 +82,17 @@ if [ -n "${ASAN_BUILD:-}" ]; then
 	# t_hygiene measures the release binary's core dumps and memory under gdb and ptrace,
 	# which ASan replaces with its own; it runs in the first pass.
 	SKIP_SUITES="cli/t_hygiene" SKIP_WHY="measures core dumps and memory of the release build"
+	# The tamper sweep runs every variant against the release binary above; under ASan every 7th
+	# (still every field, every bit position, each command), so that make check keeps its budget.
+	SP_SWEEP_STEP=${SP_SWEEP_STEP:-7}
+	export SP_SWEEP_STEP
 	run_all "asan/" 0
 fi
 
 if [ -n "$engine_pid" ]; then
 	wait "$engine_pid"
-	r=$?; engine_pid=
+	r=$?; engine_pid= secs=
 	count_suite "docker/t_engine" "$log/docker_t_engine.out" $r
 fi
-echo "$pass passed, $fail failed, $skip skipped"
+echo "$pass passed, $fail failed, $skip skipped ($(($(date +%s) - start)) s)"
 [ "$fail" -eq 0 ]

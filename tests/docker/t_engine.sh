@@ -244,7 +244,7 @@ mistake "no --tmpfs" 'add --tmpfs /run/secrets \(docker run\)' $V
 mistake "--read-only without --tmpfs" 'read-only file system: add --tmpfs /run/secrets' --read-only $V
 mistake "wrong key" 'not a recipient|wrong key' --tmpfs /run/secrets -v "$T/keys/other.key:/run/secretpack/key:ro"
 mistake "wrong context" 'context' --tmpfs /run/secrets -e SECRETPACK_CONTEXT=shop@prod $V
-mistake "key not mounted" 'SECRETPACK_KEY_FILE /run/secretpack/key: no such file: check the path' --tmpfs /run/secrets
+mistake "key not mounted" 'SECRETPACK_KEY_FILE /run/secretpack/key: no such file: mount the key there \(docker run -v' --tmpfs /run/secrets
 mistake "--cap-drop ALL" 'lacks CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_SETGID and CAP_SETUID.*--cap-add' \
 	--tmpfs /run/secrets --cap-drop ALL $V
 mistake "--user 1000, key root:root 0400" 'uid 1000 and cannot read it: start it as root with --user' \
