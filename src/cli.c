@@ -556,3 +556,45 @@ int sp_cli_sign_key(const char *verb, const char *path, unsigned char sk[64], un
 	return sp_fail("%s: %s: line %zu: %s", verb, path, bad, sp_err_str(err));
 }
 
+int sp_cli_discard(void *ctx, size_t idx, const unsigned char *buf, size_t len)
+{
+	(void)ctx;
+	(void)idx;
+	(void)buf;
+	(void)len;
+	return SP_OK;
+}
+
+void sp_cli_json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+int sp_membuf_write(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct sp_membuf *m = ctx;
+	unsigned char *np;
+
+	if (len > SP_ARMOR_MAX || m->len + len > (size_t)SP_ARMOR_MAX / 4 * 3)
+		return SP_ERR_LIMIT;
+	if (m->len + len > m->cap) {
+		size_t ncap = (m->len + len) * 2;
+		if ((np = realloc(m->p, ncap)) == NULL)
+			return SP_ERR_NOMEM;
+		m->p = np;
+		m->cap = ncap;
+	}
+	memcpy(m->p + m->len, buf, len);
+	m->len += len;
+	return SP_OK;
+}

@@ -268,31 +268,6 @@ int sp_rw_drain(struct sp_rewrite *rw, sp_sink_fn sink, void *ctx)
 	return err;
 }
 
-struct membuf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-/* Armored output is built in memory (the armor limit caps it) and written at the end. */
-static int mem_write(void *ctx, const unsigned char *buf, size_t len)
-{
-	struct membuf *m = ctx;
-	unsigned char *np;
-
-	if (len > SP_ARMOR_MAX || m->len + len > (size_t)SP_ARMOR_MAX / 4 * 3)
-		return SP_ERR_LIMIT;
-	if (m->len + len > m->cap) {
-		size_t ncap = (m->len + len) * 2;
-		if ((np = realloc(m->p, ncap)) == NULL)
-			return SP_ERR_NOMEM;
-		m->p = np;
-		m->cap = ncap;
-	}
-	memcpy(m->p + m->len, buf, len);
-	m->len += len;
-	return SP_OK;
-}
-
 struct stream {
 	struct sp_rewrite *rw;
 	const struct sp_rw_entry *e;
@@ -393,7 +368,7 @@ int sp_rw_commit(struct sp_rewrite *rw, const struct sp_rw_entry *e, size_t n)
 {
 	const char *out = rw->out != NULL ? rw->out : rw->bundle;
 	struct stream s;
-	struct membuf mem = { NULL, 0, 0 };
+	struct sp_membuf mem = { NULL, 0, 0 };
 	sp_seal_params sp;
 	sp_entry *list = NULL;
 	sp_outfile *of = NULL;
@@ -447,7 +422,7 @@ int sp_rw_commit(struct sp_rewrite *rw, const struct sp_rw_entry *e, size_t n)
 		rc = sp_fail_path(rw->verb, out, err);
 		goto out;
 	}
-	if ((err = sp_seal_begin(&s.sealer, &sp, rw->armored ? mem_write : sp_outfile_write,
+	if ((err = sp_seal_begin(&s.sealer, &sp, rw->armored ? sp_membuf_write : sp_outfile_write,
 	    rw->armored ? (void *)&mem : (void *)of)) != SP_OK) {
 		rc = fail_write(&s, out, err);
 		goto out;

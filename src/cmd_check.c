@@ -42,30 +42,6 @@ struct check_opts {
 	int json, keyed;
 };
 
-static int discard(void *ctx, size_t idx, const unsigned char *buf, size_t len)
-{
-	(void)ctx;
-	(void)idx;
-	(void)buf;
-	(void)len;
-	return SP_OK;
-}
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static const char *status_name(int rc, int expired)
 {
 	if (rc == EXIT_OK)
@@ -95,7 +71,7 @@ static void report(const struct check_opts *c, const char *path, const sp_bundle
 		    path, exp, c->within);
 	if (c->json) {
 		printf("{\"bundle\":");
-		json_str(path);
+		sp_cli_json_str(path);
 		printf(",\"status\":\"%s\",\"exit\":%d", status_name(rc, expired), rc);
 		if (info != NULL) {
 			printf(",\"version\":%u,\"created\":\"%s\",\"expires\":", info->version, created);
@@ -105,7 +81,7 @@ static void report(const struct check_opts *c, const char *path, const sp_bundle
 				printf("null");
 			printf(",\"context\":");
 			if (info->context[0])
-				json_str(info->context);
+				sp_cli_json_str(info->context);
 			else
 				printf("null");
 			printf(",\"signer\":");
@@ -156,7 +132,7 @@ static int check_one(const struct check_opts *c, const char *path)
 		sp_open_info(o, &info);
 		have_info = 1;
 		if ((err = sp_open_index(o, &entries, &n)) != SP_OK ||
-		    (err = sp_open_payload(o, discard, NULL)) != SP_OK) {
+		    (err = sp_open_payload(o, sp_cli_discard, NULL)) != SP_OK) {
 			(void)sp_fail_bundle(VERB, path, err, o);
 			goto out;
 		}

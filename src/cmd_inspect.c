@@ -39,31 +39,6 @@ struct seen {
 	int rcpt_pass, mine;
 };
 
-static int discard(void *ctx, size_t idx, const unsigned char *buf, size_t len)
-{
-	(void)ctx;
-	(void)idx;
-	(void)buf;
-	(void)len;
-	return SP_OK;
-}
-
-/* JSON string; context is printable ASCII, the other fields a narrower set. */
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 /* The result of the context and expiry checks, made on the authenticated header. */
 struct checks {
 	int context_ok, expired;
@@ -109,7 +84,7 @@ static void show(const char *path, const sp_bundle_info *in, const sp_entry *e, 
 	(void)sp_time_format(expires, sizeof expires, in->expires);
 	if (json) {
 		printf("{\"bundle\":");
-		json_str(path);
+		sp_cli_json_str(path);
 		printf(",\"version\":%u,\"created\":\"%s\",\"expires\":", in->version, created);
 		if (in->expires)
 			printf("\"%s\",\"expired\":%s", expires, expired ? "true" : "false");
@@ -117,7 +92,7 @@ static void show(const char *path, const sp_bundle_info *in, const sp_entry *e, 
 			printf("null,\"expired\":false");
 		printf(",\"context\":");
 		if (in->context[0])
-			json_str(in->context);
+			sp_cli_json_str(in->context);
 		else
 			printf("null");
 		printf(",\"recipients\":{\"x25519\":%u,\"passphrase\":%u}", in->n_x25519, in->n_passphrase);
@@ -152,16 +127,16 @@ static void show(const char *path, const sp_bundle_info *in, const sp_entry *e, 
 			printf(",\"entries\":[");
 			for (size_t i = 0; i < n; i++) {
 				printf("%s{\"name\":", i ? "," : "");
-				json_str(e[i].name);
+				sp_cli_json_str(e[i].name);
 				printf(",\"size\":%llu,\"mode\":\"%04o\",\"owner\":", (unsigned long long)e[i].size,
 				    (unsigned)e[i].mode);
 				if (e[i].owner[0])
-					json_str(e[i].owner);
+					sp_cli_json_str(e[i].owner);
 				else
 					printf("null");
 				printf(",\"env\":");
 				if (e[i].env[0])
-					json_str(e[i].env);
+					sp_cli_json_str(e[i].env);
 				else
 					printf("null");
 				putchar('}');
@@ -235,7 +210,7 @@ int cmd_inspect(int argc, char **argv)
 		sp_open_info(o, &info);
 		chk.expired = err == SP_ERR_EXPIRED || (info.expires != 0 && sp_now() >= info.expires);
 		if ((err = sp_open_index(o, &entries, &n)) != SP_OK ||
-		    (err = sp_open_payload(o, discard, NULL)) != SP_OK ||
+		    (err = sp_open_payload(o, sp_cli_discard, NULL)) != SP_OK ||
 		    (err = sp_open_recipients(o, &sn.rcpt, &sn.n_rcpt, &sn.rcpt_pass, &sn.mine)) != SP_OK) {
 			rc = sp_fail_bundle("inspect", req.bundle, err, o);
 			goto out;

@@ -77,30 +77,6 @@ struct seal {
 	size_t refused;       /* files a directory walk refused, each reported; the walk goes on */
 };
 
-struct membuf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-static int mem_write(void *ctx, const unsigned char *buf, size_t len)
-{
-	struct membuf *m = ctx;
-	unsigned char *np;
-
-	if (len > SP_ARMOR_MAX || m->len + len > (size_t)SP_ARMOR_MAX / 4 * 3)
-		return SP_ERR_LIMIT;
-	if (m->len + len > m->cap) {
-		size_t ncap = (m->len + len) * 2;
-		if ((np = realloc(m->p, ncap)) == NULL)
-			return SP_ERR_NOMEM;
-		m->p = np;
-		m->cap = ncap;
-	}
-	memcpy(m->p + m->len, buf, len);
-	m->len += len;
-	return SP_OK;
-}
-
 static int stdout_write(void *ctx, const unsigned char *buf, size_t len)
 {
 	(void)ctx;
@@ -705,7 +681,7 @@ int cmd_seal(int argc, char **argv)
 	sp_seal_params sp;
 	sp_sealer *sealer = NULL;
 	sp_outfile *of = NULL;
-	struct membuf mem = { NULL, 0, 0 };
+	struct sp_membuf mem = { NULL, 0, 0 };
 	sp_entry *list = NULL;
 	char *pass = NULL, *armored = NULL;
 	size_t plen = 0, alen = 0;
@@ -838,7 +814,7 @@ int cmd_seal(int argc, char **argv)
 	sp.entries = list;
 	sp.n_entries = s.n;
 	sp.sign_sk = sign_sk;
-	if ((err = sp_seal_begin(&sealer, &sp, armor ? mem_write : to_stdout ? stdout_write :
+	if ((err = sp_seal_begin(&sealer, &sp, armor ? sp_membuf_write : to_stdout ? stdout_write :
 	         sp_outfile_write, armor ? (void *)&mem : (void *)of)) != SP_OK) {
 		rc = err == SP_ERR_IO ? sp_fail_path(VERB, out, err) : sp_fail_err(VERB, err);
 		goto done;
