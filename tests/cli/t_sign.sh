@@ -212,6 +212,32 @@ sweep_pipe "$T/moved.spk" "signature moved" "signature does not verify"
 sweep_pipe "$T/stripped.spk" "signature stripped" "truncated"
 sweep_pipe "$T/unsigned.spk" "unsigned" "not signed"
 
+# Under --trust the signer decides which variables the bundle sets; the operator's patterns still
+# narrow it, a set variable is never overridden, and without --trust the default allow list holds.
+printf 'postgres://db' >"$T/url"
+printf '[secret db_url]\nfile = %s\nenv = DATABASE_URL_PATH\n' "$T/url" >"$T/env.ini"
+"$SP" seal -r "$ME" --sign "$T/sig.key" -m "$T/env.ini" -o "$T/env-signed.spk" >/dev/null 2>&1 ||
+	notok "seal a signed bundle setting DATABASE_URL_PATH"
+app env <<'EOF'
+: >"$C/m/ran"
+echo "var=$DATABASE_URL_PATH"
+EOF
+check "run --trust: a signed bundle may set DATABASE_URL_PATH (the signer decides)" \
+	ns 'tmpfs "$C/s"; "$SP" run --trust "$SIGNER" --bundle "$T/env-signed.spk" --dir "$C/s" --user app -- /bin/sh "$C/env.sh"'
+is "run --trust: the app sees the variable" "var=$C/s/db_url" "$(grep '^var=' "$T/.out")"
+rm -f "$C/m/ran"
+refuse "run without --trust: the same bundle is held to the default allow list" \
+	"env DATABASE_URL_PATH: a bundle may set only \*_FILE variables by default" \
+	ns 'tmpfs "$C/s"; "$SP" run --bundle "$T/env-signed.spk" --dir "$C/s" --user app -- /bin/sh "$C/env.sh"'
+is "run without --trust: app not started" 0 "$(ran)"
+refuse "run --trust --env-allow '!DATABASE_*': the operator still narrows it" \
+	"env DATABASE_URL_PATH: refused by --env-allow '!DATABASE_\*'" \
+	ns 'tmpfs "$C/s"; "$SP" run --trust "$SIGNER" --env-allow "!DATABASE_*" --bundle "$T/env-signed.spk" --dir "$C/s" --user app -- /bin/sh "$C/env.sh"'
+rm -f "$C/m/ran"
+refuse "run --trust: a signed bundle still never overrides the environment" "DATABASE_URL_PATH" \
+	env DATABASE_URL_PATH=mine timeout -s KILL 60 unshare --kill-child -m -p -f --mount-proc sh -c "$NS_PRE"'tmpfs "$C/s"; "$SP" run --trust "$SIGNER" --bundle "$T/env-signed.spk" --dir "$C/s" --user app -- /bin/sh "$C/env.sh"'
+is "run --trust, variable already set: app not started" 0 "$(ran)"
+
 # --not-before: the floor on replay
 later=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
 rbad "--not-before after the bundle was made" "created .*, before --not-before $later \($later\): seal a new one" \
