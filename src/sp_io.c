@@ -90,36 +90,6 @@ out:
 	return err;
 }
 
-int sp_io_read_file(const char *path, size_t max, int secret, int private_only,
-    unsigned char **out, size_t *len)
-{
-	struct stat st;
-	int fd, err, saved;
-
-	*out = NULL;
-	*len = 0;
-	if (!strcmp(path, "-"))
-		return sp_io_read_fd(STDIN_FILENO, max, secret, out, len);
-	/* O_NONBLOCK: a FIFO planted where a file is expected must not hang us; cleared below. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
-		return errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO;
-	if (fstat(fd, &st) != 0 || fcntl(fd, F_SETFL, O_RDONLY) != 0) {
-		err = SP_ERR_IO;
-	} else if (!S_ISREG(st.st_mode)) {
-		err = SP_ERR_UNSAFE_PATH;
-	} else if (private_only && (st.st_mode & 077) != 0) {
-		err = SP_ERR_PERM;
-	} else if ((unsigned long long)st.st_size > max) {
-		err = SP_ERR_LIMIT;
-	} else {
-		err = sp_io_read_fd(fd, max, secret, out, len);
-	}
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return err;
-}
-
 /* A FIFO opened without blocking: wait until a writer has written or come and gone (Linux reports
  * no hang-up for a FIFO no writer has opened yet), then read to its end. */
 static int read_pipe(int fd, size_t max, int secret, unsigned char **out, size_t *len)
@@ -133,15 +103,17 @@ static int read_pipe(int fd, size_t max, int secret, unsigned char **out, size_t
 		return SP_ERR_IO;
 	return sp_io_read_fd(fd, max, secret, out, len);
 }
-/* A regular file or a pipe, already opened and fstat'ed as st. */
-static int read_opened(int fd, const struct stat *st, size_t max, int private_only, int secret,
-    unsigned char **out, size_t *len)
+/* A regular file (or, with allow_fifo, a pipe), already opened and fstat'ed as st. */
+static int read_opened(int fd, const struct stat *st, size_t max, int private_only, int allow_fifo,
+    int secret, unsigned char **out, size_t *len)
 {
-	if (!S_ISREG(st->st_mode) && !S_ISFIFO(st->st_mode))
+	int fifo = allow_fifo && S_ISFIFO(st->st_mode);
+
+	if (!S_ISREG(st->st_mode) && !fifo)
 		return SP_ERR_UNSAFE_PATH;
 	if (private_only && (st->st_mode & 077) != 0)
 		return SP_ERR_PERM;
-	if (S_ISFIFO(st->st_mode))
+	if (fifo)
 		return read_pipe(fd, max, secret, out, len);
 	if ((unsigned long long)st->st_size > max)
 		return SP_ERR_LIMIT;
@@ -150,8 +122,9 @@ static int read_opened(int fd, const struct stat *st, size_t max, int private_on
 	return sp_io_read_fd(fd, max, secret, out, len);
 }
 
-
-int sp_io_read_input(const char *path, size_t max, int secret, int private_only,
+/* "-" is stdin. O_NONBLOCK: a FIFO planted where a file is expected must not hang us; a regular
+ * file is read in blocking mode again. */
+static int read_path(const char *path, size_t max, int secret, int private_only, int allow_fifo,
     unsigned char **out, size_t *len)
 {
 	struct stat st;
@@ -166,11 +139,23 @@ int sp_io_read_input(const char *path, size_t max, int secret, int private_only,
 	if (fstat(fd, &st) != 0)
 		err = SP_ERR_IO;
 	else
-		err = read_opened(fd, &st, max, private_only, secret, out, len);
+		err = read_opened(fd, &st, max, private_only, allow_fifo, secret, out, len);
 	saved = errno;
 	close(fd);
 	errno = saved;
 	return err;
+}
+
+int sp_io_read_file(const char *path, size_t max, int secret, int private_only,
+    unsigned char **out, size_t *len)
+{
+	return read_path(path, max, secret, private_only, 0, out, len);
+}
+
+int sp_io_read_input(const char *path, size_t max, int secret, int private_only,
+    unsigned char **out, size_t *len)
+{
+	return read_path(path, max, secret, private_only, 1, out, len);
 }
 
 int sp_io_write_all(int fd, const unsigned char *buf, size_t len)
