@@ -92,48 +92,37 @@ static int env_set(const char *name)
 	return v != NULL && *v;
 }
 
-/* SECRETPACK_KEY_FD names an open descriptor and is the only key variable set. */
-static int key_fd_check(const char *verb)
-{
-	const char *fd = getenv("SECRETPACK_KEY_FD");
+/* The key variables, in the order run names them (cmd_run_key.c). */
+static const char *const key_vars[] = { "SECRETPACK_KEY", "SECRETPACK_KEY_FILE", "SECRETPACK_KEY_FD" };
 
-	if (fd == NULL || *fd == '\0')
-		return EXIT_OK;
-	if (env_set("SECRETPACK_KEY") || env_set("SECRETPACK_KEY_FILE"))
-		return sp_fail("%s: SECRETPACK_KEY_FD and %s are both set: keep one and unset the other",
-		    verb, env_set("SECRETPACK_KEY") ? "SECRETPACK_KEY" : "SECRETPACK_KEY_FILE");
-	if (sp_io_key_fd(fd) < 0)
+/* At most one key variable is set (like run: none is silently preferred), and SECRETPACK_KEY_FD
+ * names an open descriptor. Only asked when no -i was given: -i on the command line wins. */
+static int key_env_check(const char *verb)
+{
+	const char *set[3], *fd = getenv("SECRETPACK_KEY_FD");
+	size_t k = 0;
+
+	for (size_t i = 0; i < 3; i++)
+		if (env_set(key_vars[i]))
+			set[k++] = key_vars[i];
+	if (k == 2)
+		return sp_fail("%s: more than one key source: %s and %s are both set: keep one and unset the "
+		    "other (an empty value unsets it), or pass -i FILE", verb, set[0], set[1]);
+	if (k == 3)
+		return sp_fail("%s: more than one key source: %s, %s and %s are all set: keep one and unset "
+		    "the others (an empty value unsets them), or pass -i FILE", verb, set[0], set[1], set[2]);
+	if (fd != NULL && *fd && sp_io_key_fd(fd) < 0)
 		return sp_fail("%s: SECRETPACK_KEY_FD=%s: not an open file descriptor: pass the key on "
 		    "one, e.g. SECRETPACK_KEY_FD=3 %s 3<key", verb, fd, verb);
 	return EXIT_OK;
 }
 
-int sp_cli_identities(const char *verb, const char *path, sp_identities *ids)
+/* The one line for a failure to load identities from shown (a path, a variable's name). */
+static int identity_fail(const char *verb, const char *shown, int err, size_t bad, int is_fd)
 {
-	const char *shown = path;
-	char fdname[64];
-	size_t bad = 0;
-	int err;
-
-	if (shown == NULL) {
-		const char *key = getenv("SECRETPACK_KEY"), *fd = getenv("SECRETPACK_KEY_FD");
-		shown = key != NULL && *key ? "SECRETPACK_KEY" : getenv("SECRETPACK_KEY_FILE");
-		if ((shown == NULL || *shown == '\0') && fd != NULL && *fd) {
-			if (key_fd_check(verb) != EXIT_OK)
-				return EXIT_FAIL;
-			(void)snprintf(fdname, sizeof fdname, "SECRETPACK_KEY_FD=%.32s", fd);
-			shown = fdname;
-		}
-	}
-	if (shown == NULL || *shown == '\0')
-		return sp_fail("%s: no identity: pass -i FILE or set SECRETPACK_KEY_FILE, SECRETPACK_KEY_FD "
-		    "or SECRETPACK_KEY", verb);
-	if (path == NULL && key_fd_check(verb) != EXIT_OK)
-		return EXIT_FAIL;
-	err = sp_io_load_identities(ids, path, &bad);
 	if (err == SP_OK)
 		return EXIT_OK;
-	if (err == SP_ERR_PERM && shown == fdname)
+	if (err == SP_ERR_PERM && is_fd)
 		return sp_fail("%s: %s: a file readable or writable by group or others: chmod 600 it, or "
 		    "pass the key on a pipe", verb, shown);
 	if (err == SP_ERR_UNSAFE_PATH)
@@ -149,6 +138,39 @@ int sp_cli_identities(const char *verb, const char *path, sp_identities *ids)
 	if (bad > 0)
 		return sp_fail("%s: %s: line %zu: %s", verb, shown, bad, sp_err_str(err));
 	return sp_fail_path(verb, shown, err);
+}
+
+int sp_cli_identities(const char *verb, const char *path, sp_identities *ids)
+{
+	const char *shown = path;
+	char fdname[64];
+	size_t bad = 0;
+	int err;
+
+	if (shown == NULL) {
+		const char *key = getenv("SECRETPACK_KEY"), *fd = getenv("SECRETPACK_KEY_FD");
+		if (key_env_check(verb) != EXIT_OK)
+			return EXIT_FAIL;
+		shown = key != NULL && *key ? "SECRETPACK_KEY" : getenv("SECRETPACK_KEY_FILE");
+		if ((shown == NULL || *shown == '\0') && fd != NULL && *fd) {
+			(void)snprintf(fdname, sizeof fdname, "SECRETPACK_KEY_FD=%.32s", fd);
+			shown = fdname;
+		}
+	}
+	if (shown == NULL || *shown == '\0')
+		return sp_fail("%s: no identity: pass -i FILE or set SECRETPACK_KEY_FILE, SECRETPACK_KEY_FD "
+		    "or SECRETPACK_KEY", verb);
+	err = sp_io_load_identities(ids, path, &bad);
+	return identity_fail(verb, shown, err, bad, shown == fdname);
+}
+
+int sp_cli_identities_text(const char *verb, const char *shown, const unsigned char *text, size_t len,
+    sp_identities *ids)
+{
+	size_t bad = 0;
+	int err = sp_identities_parse(ids, (const char *)text, len, sp_io_identity_pass, NULL, &bad);
+
+	return identity_fail(verb, shown, err, bad, 0);
 }
 
 int sp_usage_error(const char *verb, const char *fmt, ...)
@@ -256,7 +278,7 @@ int sp_cli_unlock(const struct sp_unlock_req *req, sp_source **src, sp_opener **
 	} else if (req->passphrase && req->identity == NULL && have_key && info.n_x25519 > 0) {
 		size_t bad = 0;
 
-		if (key_fd_check(req->verb) != EXIT_OK)
+		if (key_env_check(req->verb) != EXIT_OK)
 			goto out;
 		/* -p with a key from the environment only: the passphrase was asked for, so a key that
 		 * does not load (an encrypted identity under another passphrase) is skipped, not fatal. */
@@ -534,13 +556,22 @@ out:
 int sp_cli_sign_key(const char *verb, const char *path, unsigned char sk[64], unsigned char pk[32])
 {
 	unsigned char *text = NULL;
-	size_t len = 0, bad = 0;
+	size_t len = 0;
 	int err;
 
 	if ((err = sp_io_read_input(path, 1u << 16, 1, 1, &text, &len)) != SP_OK)
 		return sp_fail_path(verb, path, err);
-	err = sp_sign_identity_parse(sk, pk, (const char *)text, len, sp_io_identity_pass, NULL, &bad);
+	err = sp_cli_sign_key_text(verb, path, text, len, sk, pk);
 	sp_io_free(text, len, 1);
+	return err;
+}
+
+int sp_cli_sign_key_text(const char *verb, const char *path, const unsigned char *text, size_t len,
+    unsigned char sk[64], unsigned char pk[32])
+{
+	size_t bad = 0;
+	int err = sp_sign_identity_parse(sk, pk, (const char *)text, len, sp_io_identity_pass, NULL, &bad);
+
 	if (err == SP_OK)
 		return EXIT_OK;
 	if (err == SP_ERR_KEY_KIND)

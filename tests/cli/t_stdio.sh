@@ -143,7 +143,7 @@ refuse "SECRETPACK_KEY_FD not open: refused" "SECRETPACK_KEY_FD=7: not an open f
 refuse "SECRETPACK_KEY_FD not a number: refused" "SECRETPACK_KEY_FD=three: not an open file descriptor" code 1 \
 	env SECRETPACK_KEY_FD=three "$SP" cat "$T/b.spk" db
 refuse "SECRETPACK_KEY_FD and SECRETPACK_KEY_FILE: refused, naming both" \
-	"SECRETPACK_KEY_FD and SECRETPACK_KEY_FILE are both set: keep one and unset the other" code 1 \
+	"more than one key source: SECRETPACK_KEY_FILE and SECRETPACK_KEY_FD are both set: keep one and unset the other" code 1 \
 	env SECRETPACK_KEY_FD=3 SECRETPACK_KEY_FILE="$T/id" "$SP" cat "$T/b.spk" db 3<"$T/id"
 
 # The bundle's own context without --context (open, cat); run stays strict (t_run_*).
@@ -177,7 +177,7 @@ for v in open cat; do
 	"$SP" $v -h 2>&1 | grep -q -- '--allow-expired' && ok "$v -h lists --allow-expired" || notok "$v -h lists --allow-expired"
 	"$SP" $v -h 2>&1 | grep -q 'SECRETPACK_KEY_FD' && ok "$v -h lists SECRETPACK_KEY_FD" || notok "$v -h lists SECRETPACK_KEY_FD"
 done
-refuse "SECRETPACK_KEY_FD and SECRETPACK_KEY_FILE under -p: refused too" "SECRETPACK_KEY_FD and SECRETPACK_KEY_FILE are both set" code 1 \
+refuse "SECRETPACK_KEY_FD and SECRETPACK_KEY_FILE under -p: refused too" "SECRETPACK_KEY_FILE and SECRETPACK_KEY_FD are both set" code 1 \
 	env SECRETPACK_PASSPHRASE=pw SECRETPACK_KEY_FD=3 SECRETPACK_KEY_FILE="$T/id" "$SP" cat -p "$T/b.spk" db 3<"$T/id"
 refuse "SECRETPACK_KEY_FD=0 with the bundle on stdin too: usage" "the key and the bundle .-. both read stdin" code 2 \
 	env SECRETPACK_KEY_FD=0 "$SP" cat - db <"$T/b.spk"
