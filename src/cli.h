@@ -50,6 +50,12 @@ int sp_cli_trust_check(const char *verb, const char *path, const struct sp_trust
     struct sp_source **src, struct sp_opener **o);
 /* The signing identity in path (kept 0600 like identities). sk: caller wipes. */
 int sp_cli_sign_key(const char *verb, const char *path, unsigned char sk[64], unsigned char pk[32]);
+/* The same from text already read (shown names it in messages). */
+int sp_cli_sign_key_text(const char *verb, const char *shown, const unsigned char *text, size_t len,
+    unsigned char sk[64], unsigned char pk[32]);
+/* Identities from text already read, with sp_cli_identities' messages. EXIT_OK or EXIT_FAIL. */
+int sp_cli_identities_text(const char *verb, const char *shown, const unsigned char *text, size_t len,
+    sp_identities *ids);
 
 /* The unlock sequence shared by inspect, open and cat. */
 struct sp_unlock_req {
@@ -123,6 +129,8 @@ struct sp_rewrite {
 	const char *context;             /* NULL: keep */
 	const char *sign;                /* --sign FILE */
 	int unsign;                      /* rekey --unsign */
+	int allow_expired;               /* --allow-expired: an expired bundle is rewritten (and stays so) */
+	int reread;                      /* edit NAME: the keys are kept for sp_rw_reopen */
 	/* Set by sp_rw_open. */
 	sp_bundle_info info;             /* authenticated header fields */
 	const sp_entry *old;             /* the old index, owned by the opener */
@@ -131,7 +139,8 @@ struct sp_rewrite {
 	struct sp_source *src;
 	struct sp_opener *o;
 	struct stat st;
-	int armored, drained;
+	int armored, drained, from_stdin, to_stdout;
+	sp_identities ids;               /* with reread: the identities that opened it */
 	unsigned char (*pks)[32];
 	size_t n_pks;
 	char *pass;
@@ -139,10 +148,15 @@ struct sp_rewrite {
 	unsigned char *sign_sk;
 };
 /* Unlocks BUNDLE (the passphrase too when a kept passphrase recipient needs it), reads its index
- * and settles recipients, expiry, context and signer; prints the one error line. */
+ * and settles recipients, expiry, context and signer; prints the one error line. BUNDLE "-" is
+ * stdin and needs out; out "-" is stdout. Returns EXIT_OK, EXIT_FAIL or EXIT_USAGE. */
 int sp_rw_open(struct sp_rewrite *rw);
 /* For edit: reads the whole old payload through sink (verified to its end) before the commit. */
 int sp_rw_drain(struct sp_rewrite *rw, sp_sink_fn sink, void *ctx);
+/* After sp_rw_drain (with reread set before sp_rw_open): opens the same bundle again from its first
+ * byte with the same keys, so that sp_rw_commit can stream kept entries; its header fields and
+ * index must be the ones read the first time. Prints the one error line. */
+int sp_rw_reopen(struct sp_rewrite *rw);
 /* Writes the bundle of entries e next to the output, streams kept content from the old payload,
  * and renames into place only after the old bundle verified to its end. */
 int sp_rw_commit(struct sp_rewrite *rw, const struct sp_rw_entry *e, size_t n);

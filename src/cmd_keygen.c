@@ -126,18 +126,16 @@ done:
 
 static const char pubkey_usage[] =
 	"usage: secretpack pubkey FILE\n"
-	"  Prints the recipient (public key) of each identity in FILE ('-' for stdin), or the\n"
-	"  signer key (spksig1...) of a signing key from keygen --sign (given as a file, not '-').\n";
+	"  Prints the recipient (public key) of each identity in FILE, or the signer key (spksig1...)\n"
+	"  of a signing key from keygen --sign. FILE may be '-' (stdin), a pipe or process\n"
+	"  substitution (secretpack pubkey <(pass show prod-key)); a regular file must be private\n"
+	"  (chmod 600), like -i.\n";
 
-/* 1 if the first key line of the file at path is a signing key (a peek; nothing is decoded). */
-static int is_sign_file(const char *path)
+/* 1 if the first key line of text is a signing key (a peek; nothing is decoded). */
+static int is_sign_text(const unsigned char *text, size_t len)
 {
-	unsigned char *text = NULL;
-	size_t len = 0, i = 0;
-	int sign = 0;
+	size_t i = 0;
 
-	if (strcmp(path, "-") == 0 || sp_io_read_file(path, 1u << 16, 1, 0, &text, &len) != SP_OK)
-		return 0;
 	while (i < len) {
 		size_t end = i;
 
@@ -145,26 +143,24 @@ static int is_sign_file(const char *path)
 			end++;
 		while (i < end && (text[i] == ' ' || text[i] == '\t'))
 			i++;
-		if (i < end && text[i] != '#' && text[i] != '\r') {
-			sign = sp_prefix_match((const char *)text + i, end - i, SP_SIGN_IDENTITY_PREFIX) ||
+		if (i < end && text[i] != '#' && text[i] != '\r')
+			return sp_prefix_match((const char *)text + i, end - i, SP_SIGN_IDENTITY_PREFIX) ||
 			    sp_prefix_match((const char *)text + i, end - i, SP_SIGN_IDENTITY_ENC_PREFIX);
-			break;
-		}
 		i = end + 1;
 	}
-	sp_io_free(text, len, 1);
-	return sign;
+	return 0;
 }
 
-static int print_signer(const char *path)
+static int print_signer(const char *path, const unsigned char *text, size_t len)
 {
 	unsigned char sk[64], pk[32];
 	char line[SP_KEY_TEXT_MAX];
-	int err;
+	int err, rc;
 
-	if (sp_cli_sign_key("pubkey", path, sk, pk) != EXIT_OK)
-		return EXIT_FAIL;
+	rc = sp_cli_sign_key_text("pubkey", path, text, len, sk, pk);
 	sodium_memzero(sk, sizeof sk);
+	if (rc != EXIT_OK)
+		return rc;
 	if ((err = sp_signer_encode(line, sizeof line, pk)) != SP_OK)
 		return sp_fail_err("pubkey", err);
 	printf("%s\n", line);
@@ -175,8 +171,9 @@ int cmd_pubkey(int argc, char **argv)
 {
 	sp_identities ids = { 0, NULL };
 	char line[SP_KEY_TEXT_MAX];
-	unsigned char pk[32];
-	int err = SP_OK;
+	unsigned char pk[32], *text = NULL;
+	size_t len = 0;
+	int err = SP_OK, rc;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		(void)fputs(pubkey_usage, stdout);
@@ -185,10 +182,22 @@ int cmd_pubkey(int argc, char **argv)
 	if (argc != 2)
 		return sp_usage_error("pubkey", "expected one identity file");
 	sp_no_dumps();
-	if (is_sign_file(argv[1]))
-		return print_signer(argv[1]);
-	if (sp_cli_identities("pubkey", argv[1], &ids) != EXIT_OK)
-		return EXIT_FAIL;
+	/* Read once: a pipe cannot be peeked at and read again. */
+	if ((err = sp_io_read_input(argv[1], 1u << 20, 1, 1, &text, &len)) != SP_OK) {
+		if (err == SP_ERR_UNSAFE_PATH)
+			return sp_fail("pubkey: %s: a terminal, directory or device, not a key: give a file or a "
+			    "pipe (<(command))", argv[1]);
+		return sp_fail_path("pubkey", argv[1], err);
+	}
+	if (is_sign_text(text, len)) {
+		rc = print_signer(argv[1], text, len);
+		sp_io_free(text, len, 1);
+		return rc;
+	}
+	rc = sp_cli_identities_text("pubkey", argv[1], text, len, &ids);
+	sp_io_free(text, len, 1);
+	if (rc != EXIT_OK)
+		return rc;
 	for (size_t i = 0; i < ids.n; i++) {
 		if ((err = sp_x25519_public(pk, ids.sk[i])) != SP_OK ||
 		    (err = sp_recipient_encode(line, sizeof line, pk)) != SP_OK)
