@@ -100,7 +100,10 @@ static int unlock_keys(struct sp_rewrite *rw)
 	if (sp_cli_identities(rw->verb, rw->identity, &ids) != EXIT_OK)
 		return EXIT_FAIL;
 	err = sp_open_unlock(rw->o, (const unsigned char (*)[32])ids.sk, ids.n, NULL, 0);
-	sp_identities_free(&ids);
+	if (rw->reread && err == SP_OK)
+		rw->ids = ids; /* a descriptor or pipe is read once: kept for sp_rw_reopen */
+	else
+		sp_identities_free(&ids);
 	return err == SP_OK ? EXIT_OK : sp_fail_bundle(rw->verb, rw->bundle, err, rw->o);
 }
 
@@ -111,9 +114,20 @@ static int detect_armor(struct sp_rewrite *rw)
 	size_t got = 0;
 	int fd;
 
-	if (!strcmp(rw->bundle, "-"))
-		return sp_fail("%s: -: a rewrite replaces a bundle file, not stdin: name the file (and -o OUT "
-		    "to write elsewhere)", rw->verb);
+	if (rw->from_stdin) {
+		/* A file on stdin is peeked at without moving its offset; a pipe is told apart after
+		 * sp_cli_begin (armor is decoded in memory, so the source is rereadable). */
+		if (fstat(STDIN_FILENO, &rw->st) == 0 && S_ISREG(rw->st.st_mode)) {
+			off_t at = lseek(STDIN_FILENO, 0, SEEK_CUR);
+			ssize_t r = at < 0 ? -1 : pread(STDIN_FILENO, head, sizeof head, at);
+			rw->armored = sp_armor_detect(head, r > 0 ? (size_t)r : 0);
+		} else {
+			rw->armored = -1;
+		}
+		memset(&rw->st, 0, sizeof rw->st);
+		rw->st.st_mode = 0644; /* like seal's new bundles, less the umask */
+		return EXIT_OK;
+	}
 	if ((fd = open(rw->bundle, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
 		return sp_fail_path(rw->verb, rw->bundle, errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO);
 	if (fstat(fd, &rw->st) != 0) {
@@ -214,16 +228,46 @@ static int recipients(struct sp_rewrite *rw)
 	return EXIT_OK;
 }
 
+/* Who else reads stdin when BUNDLE is "-": one stdin only. */
+static int stdin_args(const struct sp_rewrite *rw)
+{
+	const char *fd = getenv("SECRETPACK_KEY_FD"), *key = getenv("SECRETPACK_KEY"),
+		   *file = getenv("SECRETPACK_KEY_FILE");
+
+	if (rw->out == NULL)
+		return sp_usage_error(rw->verb, "BUNDLE - reads the bundle from stdin, which cannot be "
+		    "replaced: give -o OUT (or -o - for stdout)");
+	if ((rw->identity != NULL && !strcmp(rw->identity, "-")) ||
+	    (rw->identity == NULL && (key == NULL || !*key) && (file == NULL || !*file) && fd != NULL &&
+	     *fd && sp_io_key_fd(fd) == STDIN_FILENO))
+		return sp_usage_error(rw->verb, "the key and the bundle '-' both read stdin: give one of them "
+		    "as a file or a pipe");
+	if (rw->sign != NULL && !strcmp(rw->sign, "-"))
+		return sp_usage_error(rw->verb, "--sign - and the bundle '-' both read stdin: give one of "
+		    "them as a file or a pipe");
+	return EXIT_OK;
+}
+
 int sp_rw_open(struct sp_rewrite *rw)
 {
 	char when[32];
-	int err, keep_pass;
+	int err, keep_pass, rc;
 
 	sp_no_dumps();
+	rw->from_stdin = !strcmp(rw->bundle, "-");
+	rw->to_stdout = rw->out != NULL && !strcmp(rw->out, "-");
+	if (rw->from_stdin && (rc = stdin_args(rw)) != EXIT_OK)
+		return rc;
 	if (detect_armor(rw) != EXIT_OK)
 		return EXIT_FAIL;
 	if (sp_cli_begin(rw->verb, rw->bundle, &rw->src, &rw->o) != EXIT_OK)
 		return EXIT_FAIL;
+	if (rw->armored < 0)
+		rw->armored = sp_source_rereadable(rw->src); /* a pipe: only decoded armor rereads */
+	/* Like seal -o -: no binary bundle on a terminal (checked before any passphrase prompt). */
+	if (rw->to_stdout && !rw->armored && isatty(STDOUT_FILENO))
+		return sp_fail("%s: -o -: stdout is a terminal and the bundle is binary: redirect it to a "
+		    "file or a pipe", rw->verb);
 	sp_open_info(rw->o, &rw->info);
 	if (rw->drop_pass && rw->info.n_passphrase == 0)
 		return sp_fail("%s: %s: has no passphrase recipient to remove", rw->verb, rw->bundle);
@@ -236,11 +280,18 @@ int sp_rw_open(struct sp_rewrite *rw)
 	sp_open_info(rw->o, &rw->info); /* authenticated now */
 	if (rw->info.expires != 0 && sp_now() >= rw->info.expires && !rw->set_expires) {
 		(void)sp_time_format(when, sizeof when, rw->info.expires);
-		if (rw->rekey)
-			return sp_fail("%s: %s: expired at %s: pass --expires TIME (or --no-expiry) to renew it",
-			    rw->verb, rw->bundle, when);
-		return sp_fail("%s: %s: expired at %s: renew it with 'secretpack rekey --expires TIME' first",
-		    rw->verb, rw->bundle, when);
+		if (rw->allow_expired)
+			/* The same note open and cat give; the expiry is kept, so the result is expired too. */
+			(void)sp_fail("%s: %s: note: expired %s, rewritten anyway (--allow-expired); the new "
+			    "bundle keeps that expiry: renew it with 'secretpack rekey --expires TIME'", rw->verb,
+			    rw->bundle, when);
+		else if (rw->rekey)
+			return sp_fail("%s: %s: expired at %s: pass --expires TIME (or --no-expiry) to renew it, "
+			    "or --allow-expired to rewrite it still expired", rw->verb, rw->bundle, when);
+		else
+			return sp_fail("%s: %s: expired at %s: renew it with 'secretpack rekey --expires TIME' "
+			    "first, or pass --allow-expired to rewrite it still expired", rw->verb, rw->bundle,
+			    when);
 	}
 	if ((err = sp_open_index(rw->o, &rw->old, &rw->n_old)) != SP_OK)
 		return sp_fail_bundle(rw->verb, rw->bundle, err, rw->o);
@@ -265,6 +316,105 @@ int sp_rw_drain(struct sp_rewrite *rw, sp_sink_fn sink, void *ctx)
 	int err = sp_open_payload(rw->o, sink, ctx);
 
 	rw->drained = 1;
+	return err;
+}
+
+static int same_entry(const sp_entry *a, const sp_entry *b)
+{
+	return !strcmp(a->name, b->name) && a->size == b->size && a->mode == b->mode &&
+	    !strcmp(a->owner, b->owner) && !strcmp(a->env, b->env);
+}
+
+int sp_rw_reopen(struct sp_rewrite *rw)
+{
+	sp_bundle_info info;
+	sp_entry *copy = NULL;
+	const sp_entry *idx = NULL;
+	size_t n = 0;
+	int err, rc = EXIT_FAIL, same;
+
+	if (!rw->reread || !rw->drained)
+		return sp_fail_err(rw->verb, SP_ERR_ARG);
+	if ((copy = calloc(rw->n_old ? rw->n_old : 1, sizeof *copy)) == NULL)
+		return sp_fail_err(rw->verb, SP_ERR_NOMEM);
+	memcpy(copy, rw->old, rw->n_old * sizeof *copy);
+	rw->old = NULL;
+	sp_open_free(rw->o);
+	rw->o = NULL;
+	if ((err = sp_source_rewind(rw->src)) != SP_OK) {
+		rc = sp_fail_path(rw->verb, rw->bundle, err);
+		goto out;
+	}
+	if ((err = sp_open_begin(&rw->o, sp_source_read, rw->src)) != SP_OK ||
+	    (err = sp_open_unlock(rw->o, (const unsigned char (*)[32])rw->ids.sk, rw->ids.n,
+	    rw->ids.n == 0 ? rw->pass : NULL, rw->ids.n == 0 ? rw->pass_len : 0)) != SP_OK ||
+	    (err = sp_open_index(rw->o, &idx, &n)) != SP_OK) {
+		rc = sp_fail_bundle(rw->verb, rw->bundle, err, rw->o);
+		goto out;
+	}
+	sp_open_info(rw->o, &info);
+	same = n == rw->n_old && info.version == rw->info.version && info.expires == rw->info.expires &&
+	    info.created == rw->info.created && !strcmp(info.context, rw->info.context) &&
+	    info.is_signed == rw->info.is_signed && info.n_x25519 == rw->info.n_x25519 &&
+	    info.n_passphrase == rw->info.n_passphrase &&
+	    (!info.is_signed || !memcmp(info.signer, rw->info.signer, sizeof info.signer));
+	for (size_t i = 0; same && i < n; i++)
+		same = same_entry(&idx[i], &copy[i]);
+	if (!same) {
+		rc = sp_fail("%s: %s: changed on disk while being edited: nothing written; run the command "
+		    "again", rw->verb, rw->bundle);
+		goto out;
+	}
+	rw->old = idx;
+	rw->drained = 0;
+	rc = EXIT_OK;
+out:
+	sodium_memzero(copy, (rw->n_old ? rw->n_old : 1) * sizeof *copy);
+	free(copy);
+	return rc;
+}
+
+/* -o -: the new bundle waits in an unnamed 0600 file in $TMPDIR (else /tmp) until the old one
+ * verified to its last byte; it holds ciphertext only, and memory stays one chunk. */
+static int stage_open(const char *verb)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (tmp == NULL || *tmp != '/')
+		tmp = "/tmp";
+	if ((fd = open(tmp, O_RDWR | O_TMPFILE | O_EXCL | O_CLOEXEC, 0600)) >= 0)
+		return fd;
+	if ((size_t)snprintf(path, sizeof path, "%s/.secretpack-stage.XXXXXX", tmp) >= sizeof path ||
+	    (fd = mkostemp(path, O_CLOEXEC)) < 0) {
+		(void)sp_fail("%s: %s: cannot stage the new bundle for stdout: %s: set TMPDIR to a writable "
+		    "directory", verb, tmp, strerror(errno));
+		return -1;
+	}
+	(void)unlink(path);
+	return fd;
+}
+
+static int stage_write(void *ctx, const unsigned char *buf, size_t len)
+{
+	return sp_io_write_all(*(int *)ctx, buf, len);
+}
+
+/* The staged bundle to stdout, a chunk at a time. */
+static int stage_emit(int fd)
+{
+	unsigned char buf[SP_CHUNK_BYTES];
+	ssize_t r;
+	int err = SP_OK;
+
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return SP_ERR_IO;
+	while (err == SP_OK && (r = read(fd, buf, sizeof buf)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		err = r < 0 ? SP_ERR_IO : sp_io_write_all(STDOUT_FILENO, buf, (size_t)r);
+	}
 	return err;
 }
 
@@ -375,7 +525,7 @@ int sp_rw_commit(struct sp_rewrite *rw, const struct sp_rw_entry *e, size_t n)
 	char *armored = NULL;
 	size_t alen = 0;
 	long last = -1;
-	int err, rc = EXIT_FAIL;
+	int err, rc = EXIT_FAIL, stage = -1;
 
 	memset(&s, 0, sizeof s);
 	memset(&sp, 0, sizeof sp);
@@ -406,6 +556,10 @@ int sp_rw_commit(struct sp_rewrite *rw, const struct sp_rw_entry *e, size_t n)
 	}
 	sp.created = sp_now();
 	sp.expires = rw->set_expires ? rw->expires : rw->info.expires;
+	/* A kept expiry already past (--allow-expired): the format wants it after the creation time,
+	 * so the old creation time is kept with it; a renewal (rekey --expires) makes it fresh. */
+	if (sp.expires != 0 && sp.expires <= sp.created)
+		sp.created = rw->info.created;
 	sp.context = rw->context != NULL ? rw->context : rw->info.context;
 	sp.x25519 = (const unsigned char (*)[32])rw->pks;
 	sp.n_x25519 = rw->n_pks;
@@ -418,12 +572,16 @@ int sp_rw_commit(struct sp_rewrite *rw, const struct sp_rw_entry *e, size_t n)
 	sp.entries = list;
 	sp.n_entries = n;
 	sp.sign_sk = rw->sign_sk;
-	if ((err = sp_outfile_open(&of, out, rw->st.st_mode & 0777, 0)) != SP_OK) {
+	if (rw->to_stdout) {
+		if (!rw->armored && (stage = stage_open(rw->verb)) < 0)
+			goto out;
+	} else if ((err = sp_outfile_open(&of, out, rw->st.st_mode & 0777, 0)) != SP_OK) {
 		rc = sp_fail_path(rw->verb, out, err);
 		goto out;
 	}
-	if ((err = sp_seal_begin(&s.sealer, &sp, rw->armored ? sp_membuf_write : sp_outfile_write,
-	    rw->armored ? (void *)&mem : (void *)of)) != SP_OK) {
+	if ((err = sp_seal_begin(&s.sealer, &sp, rw->armored ? sp_membuf_write : of != NULL ?
+	    sp_outfile_write : stage_write, rw->armored ? (void *)&mem : of != NULL ? (void *)of :
+	    (void *)&stage)) != SP_OK) {
 		rc = fail_write(&s, out, err);
 		goto out;
 	}
@@ -439,12 +597,19 @@ int sp_rw_commit(struct sp_rewrite *rw, const struct sp_rw_entry *e, size_t n)
 		goto out;
 	}
 	if (rw->armored && ((err = sp_armor_encode(&armored, &alen, mem.p, mem.len)) != SP_OK ||
-	    (err = sp_outfile_write(of, (unsigned char *)armored, alen)) != SP_OK)) {
+	    (of != NULL && (err = sp_outfile_write(of, (unsigned char *)armored, alen)) != SP_OK))) {
 		rc = fail_write(&s, out, err);
 		goto out;
 	}
-	if (unchanged(rw) != EXIT_OK)
+	if (!rw->from_stdin && unchanged(rw) != EXIT_OK)
 		goto out;
+	if (rw->to_stdout) {
+		/* The old bundle verified to its end: only now does a byte reach stdout. */
+		err = rw->armored ? sp_io_write_all(STDOUT_FILENO, (unsigned char *)armored, alen)
+				  : stage_emit(stage);
+		rc = err == SP_OK ? EXIT_OK : sp_fail_path(rw->verb, "stdout", err);
+		goto out;
+	}
 	if ((err = sp_outfile_commit(of)) != SP_OK) {
 		rc = sp_fail_path(rw->verb, out, err);
 		goto out;
@@ -461,6 +626,8 @@ int sp_rw_commit(struct sp_rewrite *rw, const struct sp_rw_entry *e, size_t n)
 out:
 	sp_seal_free(s.sealer);
 	sp_outfile_free(of);
+	if (stage >= 0)
+		close(stage);
 	if (s.buf != NULL)
 		sodium_free(s.buf);
 	free(s.map);
@@ -481,6 +648,7 @@ void sp_rw_free(struct sp_rewrite *rw)
 	rw->src = NULL;
 	free(rw->pks);
 	rw->pks = NULL;
+	sp_identities_free(&rw->ids);
 	if (rw->pass != NULL)
 		sp_io_free((unsigned char *)rw->pass, rw->pass_len, 1);
 	rw->pass = NULL;

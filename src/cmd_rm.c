@@ -11,13 +11,15 @@
 #define VERB "rm"
 
 static const char rm_usage[] =
-	"usage: secretpack rm [-i IDENTITY] [--sign KEYFILE] [-o OUT] BUNDLE NAME...\n"
+	"usage: secretpack rm [-i IDENTITY] [--sign KEYFILE] [--allow-expired] [-o OUT] BUNDLE NAME...\n"
 	"  Removes the entries NAME... from BUNDLE and keeps every other entry, the recipients,\n"
 	"  context, expiry and signer. A name the bundle does not hold is refused, and nothing changes.\n"
 	"  -i, --identity FILE   identity that opens BUNDLE (else SECRETPACK_KEY or SECRETPACK_KEY_FILE);\n"
 	"                        a bundle with a passphrase recipient asks for its passphrase instead\n"
 	"  -s, --sign KEYFILE    signing key of a signed bundle (required to keep its signature)\n"
-	"  -o, --output OUT      write the new bundle to OUT and leave BUNDLE as it is\n"
+	"      --allow-expired   rewrite an expired bundle (it keeps its expiry, so stays expired)\n"
+	"  -o, --output OUT      write the new bundle to OUT and leave BUNDLE as it is ('-': stdout)\n"
+	"  BUNDLE - reads the bundle from stdin (then give -o).\n"
 	"  BUNDLE is replaced atomically, in the same form (binary or armored); on any failure it is\n"
 	"  left byte for byte as it was.\n";
 
@@ -25,7 +27,8 @@ int cmd_rm(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "identity", required_argument, 0, 'i' }, { "sign", required_argument, 0, 's' },
-		{ "output", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "output", required_argument, 0, 'o' }, { "allow-expired", no_argument, 0, 'x' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	struct sp_rewrite rw;
 	struct sp_rw_entry *list = NULL;
@@ -40,6 +43,7 @@ int cmd_rm(int argc, char **argv)
 		case 'i': rw.identity = optarg; break;
 		case 's': rw.sign = optarg; break;
 		case 'o': rw.out = optarg; break;
+		case 'x': rw.allow_expired = 1; break;
 		case 'h': (void)fputs(rm_usage, stdout); return EXIT_OK;
 		case ':': return sp_usage_error(VERB, "option %s needs a value", argv[optind - 1]);
 		default: return sp_usage_error(VERB, "unknown option %s", argv[optind - 1]);
@@ -48,8 +52,10 @@ int cmd_rm(int argc, char **argv)
 	if (argc - optind < 2)
 		return sp_usage_error(VERB, "expected BUNDLE NAME...");
 	rw.bundle = argv[optind];
-	if (sp_rw_open(&rw) != EXIT_OK)
+	if ((c = sp_rw_open(&rw)) != EXIT_OK) {
+		rc = c;
 		goto out;
+	}
 	for (int a = optind + 1; a < argc; a++) {
 		size_t i = 0;
 		while (i < rw.n_old && strcmp(rw.old[i].name, argv[a]) != 0)

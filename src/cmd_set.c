@@ -21,7 +21,7 @@
 
 static const char set_usage[] =
 	"usage: secretpack set [-i IDENTITY] [--mode OCTAL] [--owner USER[:GROUP]] [--env NAME]\n"
-	"                      [--sign KEYFILE] [-o OUT] BUNDLE NAME [FILE|-]\n"
+	"                      [--sign KEYFILE] [--allow-expired] [-o OUT] BUNDLE NAME [FILE|-]\n"
 	"  Adds entry NAME to BUNDLE, or replaces its content, and keeps every other entry, the\n"
 	"  recipients, context, expiry and signer. The content comes from FILE, or from stdin when\n"
 	"  FILE is - or absent (not echoed on a terminal; end with Ctrl-D). A replaced entry keeps its\n"
@@ -32,7 +32,9 @@ static const char set_usage[] =
 	"      --owner OWNER     user, user:group or uid:gid the runtime gives the file ('' for none)\n"
 	"      --env NAME        environment variable the runtime sets to the file's path ('' for none)\n"
 	"  -s, --sign KEYFILE    signing key of a signed bundle (required to keep its signature)\n"
-	"  -o, --output OUT      write the new bundle to OUT and leave BUNDLE as it is\n"
+	"      --allow-expired   rewrite an expired bundle (it keeps its expiry, so stays expired)\n"
+	"  -o, --output OUT      write the new bundle to OUT and leave BUNDLE as it is ('-': stdout)\n"
+	"  BUNDLE - reads the bundle from stdin (then give -o, and the content as FILE).\n"
 	"  BUNDLE is replaced atomically, in the same form (binary or armored); on any failure it is\n"
 	"  left byte for byte as it was.\n";
 
@@ -121,7 +123,7 @@ int cmd_set(int argc, char **argv)
 		{ "identity", required_argument, 0, 'i' }, { "mode", required_argument, 0, 'm' },
 		{ "owner", required_argument, 0, 'O' }, { "env", required_argument, 0, 'E' },
 		{ "sign", required_argument, 0, 's' }, { "output", required_argument, 0, 'o' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "allow-expired", no_argument, 0, 'x' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	struct sp_rewrite rw;
 	struct sp_rw_entry *list = NULL;
@@ -145,6 +147,7 @@ int cmd_set(int argc, char **argv)
 		case 'E': env = optarg; break;
 		case 's': rw.sign = optarg; break;
 		case 'o': rw.out = optarg; break;
+		case 'x': rw.allow_expired = 1; break;
 		case 'h': (void)fputs(set_usage, stdout); return EXIT_OK;
 		case ':': return sp_usage_error(VERB, "option %s needs a value", argv[optind - 1]);
 		default: return sp_usage_error(VERB, "unknown option %s", argv[optind - 1]);
@@ -156,6 +159,9 @@ int cmd_set(int argc, char **argv)
 	name = argv[optind + 1];
 	if (argc - optind == 3 && strcmp(argv[optind + 2], "-") != 0)
 		file = argv[optind + 2];
+	if (!strcmp(rw.bundle, "-") && file == NULL)
+		return sp_usage_error(VERB, "the bundle '-' and the content both read stdin: give the content "
+		    "as FILE, or the bundle as a file");
 	if (strlen(name) > SP_NAME_MAX || sp_name_check(name) != SP_OK)
 		return sp_fail("%s: entry '%s': %s: rename it (letters, digits, . _ - @ + =, '/' between parts)",
 		    VERB, name, sp_err_str(SP_ERR_NAME));
@@ -176,8 +182,10 @@ int cmd_set(int argc, char **argv)
 		    "runtime reads (see doc/FORMAT.md)", VERB, env);
 	if (file != NULL && open_input(file, &fd, &meta.size) != EXIT_OK)
 		goto out;
-	if (sp_rw_open(&rw) != EXIT_OK)
+	if ((c = sp_rw_open(&rw)) != EXIT_OK) {
+		rc = c;
 		goto out;
+	}
 	for (size_t i = 0; i < rw.n_old; i++)
 		if (!strcmp(rw.old[i].name, name))
 			replaced = (long)i;

@@ -51,12 +51,12 @@ _secretpack()
 	open) opts="-i --identity -p --passphrase -c --context -o --output --allow-expired --trust --force -h --help" ;;
 	cat) opts="-i --identity -p --passphrase -c --context --allow-expired --trust -h --help" ;;
 	check) opts="-i --identity -p --passphrase -c --context --trust --expires-within --json -h --help" ;;
-	set) opts="-i --identity --mode --owner --env -s --sign -o --output -h --help" ;;
-	rm) opts="-i --identity -s --sign -o --output -h --help" ;;
+	set) opts="-i --identity --mode --owner --env -s --sign --allow-expired -o --output -h --help" ;;
+	rm) opts="-i --identity -s --sign --allow-expired -o --output -h --help" ;;
 	rekey) opts="-i --identity -r --recipient -R --recipients-file --remove -p --passphrase
-		--remove-passphrase --rotate --expires --no-expiry --context -s --sign --unsign -o --output
-		-h --help" ;;
-	edit) opts="-i --identity -s --sign --allow-disk -o --output -h --help" ;;
+		--remove-passphrase --rotate --expires --no-expiry --context -s --sign --unsign --allow-expired
+		-o --output -h --help" ;;
+	edit) opts="-i --identity -s --sign --allow-disk --allow-expired -o --output -h --help" ;;
 	run) opts="--bundle --dir --user --context --init --keep-env --allow-disk --allow-new-privs
 		--unlink-key --env-allow --env --trust --not-before --deliver --group -h --help" ;;
 	help)

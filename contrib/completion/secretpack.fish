@@ -67,6 +67,7 @@ for v in set rm rekey edit
 	complete -c secretpack -n "__fish_seen_subcommand_from $v" -s i -l identity -r -F -d 'identity file'
 	complete -c secretpack -n "__fish_seen_subcommand_from $v" -s s -l sign -r -F -d 'signing key'
 	complete -c secretpack -n "__fish_seen_subcommand_from $v" -s o -l output -r -F -d 'bundle to write'
+	complete -c secretpack -n "__fish_seen_subcommand_from $v" -l allow-expired -d 'rewrite an expired bundle'
 end
 complete -c secretpack -n "__fish_seen_subcommand_from set" -l mode -x -d 'file mode'
 complete -c secretpack -n "__fish_seen_subcommand_from set" -l owner -x -d 'owner at runtime'
