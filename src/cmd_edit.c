@@ -27,10 +27,11 @@
 #define O_DIR (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
 static const char edit_usage[] =
-	"usage: secretpack edit [-i IDENTITY] [--sign KEYFILE] [--allow-disk] [-o OUT] BUNDLE [NAME]\n"
+	"usage: secretpack edit [-i IDENTITY] [--sign KEYFILE] [--allow-disk] [--allow-expired]\n"
+	"                       [-o OUT] BUNDLE [NAME]\n"
 	"  Decrypts BUNDLE into a new private (0700) directory on a RAM-backed file system\n"
 	"  ($XDG_RUNTIME_DIR or /dev/shm, checked to be tmpfs), runs $VISUAL or $EDITOR (else vi) on\n"
-	"  entry NAME or on the whole directory, then re-seals to the same recipients, context, expiry\n"
+	"  entry NAME (only it is decrypted) or on the whole directory, then re-seals to the same recipients, context, expiry\n"
 	"  and signer, each entry keeping its mode, owner and env. Files added get mode 0400 and no\n"
 	"  owner or env; files deleted leave the bundle. Nothing changed: BUNDLE is left untouched.\n"
 	"  The plaintext is overwritten with zeros and removed on every exit: success, editor failure\n"
@@ -40,7 +41,9 @@ static const char edit_usage[] =
 	"  -s, --sign KEYFILE    signing key of a signed bundle (required to keep its signature)\n"
 	"      --allow-disk      use $TMPDIR (or /tmp) when no RAM-backed directory exists: the\n"
 	"                        plaintext then reaches a disk\n"
-	"  -o, --output OUT      write the new bundle to OUT and leave BUNDLE as it is\n";
+	"      --allow-expired   rewrite an expired bundle (it keeps its expiry, so stays expired)\n"
+	"  -o, --output OUT      write the new bundle to OUT and leave BUNDLE as it is\n"
+	"  The editor owns the terminal: BUNDLE and OUT are files, not - (stdin/stdout).\n";
 
 /* One file of the workspace, by entry name. */
 struct wfile {
@@ -58,7 +61,11 @@ struct edit {
 	unsigned char (*old_hash)[32];
 	/* extraction */
 	const sp_entry *old;
+	long only;             /* edit NAME: the one entry decrypted, else -1 */
 	int fd;
+	int *xfd;              /* each decrypted file, kept open: zeroed at the end even if the
+	                        * editor replaced it by rename or deleted it */
+	size_t n_x;
 	crypto_generichash_state h;
 	/* after the editor */
 	struct wfile *w;
@@ -159,6 +166,27 @@ static void sweep_stale(const char *base)
 	closedir(d);
 }
 
+/* Overwrites with zeros what fd holds (an unlinked file's pages are otherwise freed unwiped). */
+static void zero_fd(int fd)
+{
+	static const unsigned char zero[4096];
+	struct stat st;
+	off_t at = 0;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return;
+	while (at < st.st_size) {
+		size_t n = st.st_size - at < (off_t)sizeof zero ? (size_t)(st.st_size - at) : sizeof zero;
+		ssize_t w = pwrite(fd, zero, n, at);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		at += w;
+	}
+	(void)fdatasync(fd);
+}
+
 static void wipe(struct edit *e)
 {
 	char *slash;
@@ -167,6 +195,13 @@ static void wipe(struct edit *e)
 	if (e->fd >= 0)
 		close(e->fd);
 	e->fd = -1;
+	for (size_t i = 0; i < e->n_x; i++) {
+		if (e->xfd[i] >= 0) {
+			zero_fd(e->xfd[i]);
+			close(e->xfd[i]);
+		}
+		e->xfd[i] = -1;
+	}
 	if (e->files >= 0)
 		close(e->files);
 	e->files = -1;
@@ -220,6 +255,8 @@ static int extract(void *ctx, size_t idx, const unsigned char *buf, size_t len)
 	const char *leaf;
 	int dfd;
 
+	if (e->only >= 0 && (long)idx != e->only)
+		return SP_OK; /* edit NAME: the others are authenticated, never written out */
 	if (e->fd < 0) {
 		if ((dfd = open_parent(e->files, e->old[idx].name, &leaf, 1)) < 0)
 			return SP_ERR_IO;
@@ -231,7 +268,7 @@ static int extract(void *ctx, size_t idx, const unsigned char *buf, size_t len)
 	}
 	if (buf == NULL) {
 		crypto_generichash_final(&e->h, e->old_hash[idx], 32);
-		close(e->fd);
+		e->xfd[idx] = e->fd;
 		e->fd = -1;
 		return SP_OK;
 	}
@@ -347,6 +384,43 @@ out:
 	return rc;
 }
 
+/* edit NAME: the entry's file only; whatever else the editor left in the workspace is wiped. */
+static int collect_one(struct edit *e, const char *name)
+{
+	struct stat st;
+	const char *leaf;
+	int dfd = open_parent(e->files, name, &leaf, 0), fd = -1;
+
+	if (dfd >= 0) {
+		fd = openat(dfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		close(dfd);
+	}
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return sp_fail("%s: '%s': deleted in the editor: nothing changed; remove an entry with "
+		    "'secretpack rm'", VERB, name);
+	if (fd < 0 && errno == ELOOP)
+		return sp_fail("%s: '%s': not a regular file (a link or special file): nothing changed", VERB, name);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return sp_fail_path(VERB, name, SP_ERR_IO);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return sp_fail("%s: '%s': not a regular file (a link or special file): nothing changed", VERB, name);
+	}
+	if ((unsigned long long)st.st_size > SP_ENTRY_SIZE_MAX) {
+		close(fd);
+		return sp_fail("%s: '%s': larger than the %llu MiB entry limit: nothing changed", VERB, name,
+		    SP_ENTRY_SIZE_MAX >> 20);
+	}
+	if (add_wfile(e, name, fd, (uint64_t)st.st_size) != EXIT_OK)
+		return EXIT_FAIL;
+	if (hash_fd(e, fd, e->w[e->n_w - 1].hash) != SP_OK)
+		return sp_fail_path(VERB, name, SP_ERR_IO);
+	return EXIT_OK;
+}
+
 static int cmp_wfile(const void *a, const void *b)
 {
 	return strcmp(((const struct wfile *)a)->name, ((const struct wfile *)b)->name);
@@ -448,7 +522,7 @@ int cmd_edit(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "identity", required_argument, 0, 'i' }, { "sign", required_argument, 0, 's' },
 		{ "allow-disk", no_argument, 0, 'D' }, { "output", required_argument, 0, 'o' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "allow-expired", no_argument, 0, 'x' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	struct sp_rewrite rw;
 	struct edit e;
@@ -463,6 +537,7 @@ int cmd_edit(int argc, char **argv)
 	memset(&rw, 0, sizeof rw);
 	memset(&e, 0, sizeof e);
 	e.ws = e.files = e.fd = -1;
+	e.only = -1;
 	rw.verb = VERB;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:s:o:h", opts, NULL)) != -1) {
@@ -471,6 +546,7 @@ int cmd_edit(int argc, char **argv)
 		case 's': rw.sign = optarg; break;
 		case 'D': allow_disk = 1; break;
 		case 'o': rw.out = optarg; break;
+		case 'x': rw.allow_expired = 1; break;
 		case 'h': (void)fputs(edit_usage, stdout); return EXIT_OK;
 		case ':': return sp_usage_error(VERB, "option %s needs a value", argv[optind - 1]);
 		default: return sp_usage_error(VERB, "unknown option %s", argv[optind - 1]);
@@ -481,12 +557,22 @@ int cmd_edit(int argc, char **argv)
 	rw.bundle = argv[optind];
 	if (argc - optind == 2)
 		name = argv[optind + 1];
+	/* The editor reads the terminal and draws on stdout: neither can carry a bundle. */
+	if (!strcmp(rw.bundle, "-"))
+		return sp_usage_error(VERB, "BUNDLE -: the editor needs the terminal as stdin: name the "
+		    "bundle file (or use 'secretpack set' with BUNDLE - and -o)");
+	if (rw.out != NULL && !strcmp(rw.out, "-"))
+		return sp_usage_error(VERB, "-o -: the editor draws on stdout: write to a file with -o OUT");
+	/* edit NAME decrypts that entry only; the others stream from a second read of the bundle. */
+	rw.reread = name != NULL;
 	if ((base = pick_base(allow_disk)) == NULL)
 		return sp_fail("%s: no RAM-backed directory: neither $XDG_RUNTIME_DIR nor /dev/shm is a tmpfs, "
 		    "and the decrypted files must not reach a disk: mount one, or pass --allow-disk", VERB);
 	/* Unlocked (and any passphrase asked for) while Ctrl-C still simply ends the program. */
-	if (sp_rw_open(&rw) != EXIT_OK)
+	if ((c = sp_rw_open(&rw)) != EXIT_OK) {
+		rc = c;
 		goto out;
+	}
 	if (name != NULL) {
 		size_t i = 0;
 		while (i < rw.n_old && strcmp(rw.old[i].name, name) != 0)
@@ -496,6 +582,7 @@ int cmd_edit(int argc, char **argv)
 			    "bundle", VERB, rw.bundle, name);
 			goto out;
 		}
+		e.only = (long)i;
 	}
 	/* From here the signals wait: every way out wipes the workspace first. */
 	sigemptyset(&set);
@@ -526,10 +613,13 @@ int cmd_edit(int argc, char **argv)
 		rc = sp_fail_path(VERB, e.path, SP_ERR_IO);
 		goto out;
 	}
-	if ((e.old_hash = calloc(rw.n_old, sizeof *e.old_hash)) == NULL) {
+	if ((e.old_hash = calloc(rw.n_old ? rw.n_old : 1, sizeof *e.old_hash)) == NULL ||
+	    (e.xfd = malloc((rw.n_old ? rw.n_old : 1) * sizeof *e.xfd)) == NULL) {
 		rc = sp_fail_err(VERB, SP_ERR_NOMEM);
 		goto out;
 	}
+	for (e.n_x = 0; e.n_x < rw.n_old; e.n_x++)
+		e.xfd[e.n_x] = -1;
 	e.old = rw.old;
 	if ((err = sp_rw_drain(&rw, extract, &e)) != SP_OK) {
 		rc = err == SP_ERR_IO ? sp_fail_path(VERB, e.path, err) : sp_fail_bundle(VERB, rw.bundle, err, NULL);
@@ -543,16 +633,29 @@ int cmd_edit(int argc, char **argv)
 	(void)snprintf(target, sizeof target, "%s/files%s%s", e.path, name ? "/" : "", name ? name : "");
 	if (run_editor(&e, target, &set, &old) != EXIT_OK)
 		goto out;
-	if (scan(&e, dup(e.files), "", 1) != EXIT_OK)
+	if (e.only >= 0 ? collect_one(&e, name) != EXIT_OK : scan(&e, dup(e.files), "", 1) != EXIT_OK)
 		goto out;
 	/* Old entries in their order, with their metadata; added files after them, by name. */
-	if ((list = calloc(e.n_w ? e.n_w : 1, sizeof *list)) == NULL) {
+	if ((list = calloc(e.n_w > rw.n_old ? e.n_w : rw.n_old ? rw.n_old : 1, sizeof *list)) == NULL) {
 		rc = sp_fail_err(VERB, SP_ERR_NOMEM);
 		goto out;
 	}
 	if (e.n_w > 1)
 		qsort(e.w, e.n_w, sizeof *e.w, cmp_wfile);
-	for (size_t i = 0; i < rw.n_old; i++) {
+	for (size_t i = 0; e.only >= 0 && i < rw.n_old; i++) {
+		/* The entry from its file; every other one streams from the bundle. */
+		list[n].meta = rw.old[i];
+		list[n].old = (long)i;
+		list[n].fd = -1;
+		if ((long)i == e.only) {
+			changed = sodium_memcmp(e.w[0].hash, e.old_hash[i], 32) != 0;
+			list[n].meta.size = e.w[0].size;
+			list[n].old = -1;
+			list[n].fd = e.w[0].fd;
+		}
+		n++;
+	}
+	for (size_t i = 0; e.only < 0 && i < rw.n_old; i++) {
 		struct wfile key, *f;
 		memset(&key, 0, sizeof key);
 		memcpy(key.name, rw.old[i].name, sizeof key.name);
@@ -570,7 +673,7 @@ int cmd_edit(int argc, char **argv)
 		f->size = UINT64_MAX; /* taken */
 		n++;
 	}
-	for (size_t i = 0; i < e.n_w; i++) {
+	for (size_t i = 0; e.only < 0 && i < e.n_w; i++) {
 		if (e.w[i].size == UINT64_MAX)
 			continue;
 		changed = 1;
@@ -592,6 +695,8 @@ int cmd_edit(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
+	if (e.only >= 0 && sp_rw_reopen(&rw) != EXIT_OK)
+		goto out;
 	rc = sp_rw_commit(&rw, list, n);
 out:
 	wipe(&e);
@@ -599,6 +704,7 @@ out:
 	free(list);
 	free(e.w);
 	free(e.old_hash);
+	free(e.xfd);
 	sodium_memzero(e.key, sizeof e.key);
 	sodium_memzero(&e.h, sizeof e.h);
 	if (masked) {
