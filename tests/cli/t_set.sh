@@ -37,6 +37,7 @@ chmod 640 "$T/x.spk"
 # json view of the bundle minus one entry and the creation time (a rewrite is a new seal)
 meta() { "$SP" inspect -i "$T/a" --json "$1" | jq -c --arg n "${2:-}" 'del(.created, .bundle, .checks) | .entries |= map(select(.name != $n))'; }
 content() { "$SP" cat -i "$T/${3:-a}" --context prod/eu "$1" "$2"; }
+same() { if cmp -s "$2" "$3"; then ok "$1"; else notok "$1"; fi; }
 notemp() { is "$1: no temporary file left" "" "$(ls -A "$2" | grep '\.tmp-' | head -n 3)"; }
 
 # ---- set: replace ----
@@ -206,6 +207,101 @@ refuse "set on an expired bundle" "expired at .*renew it with 'secretpack rekey 
 	"$SP" set -i "$T/a" "$T/e.spk" db "$T/in/db2"
 refuse "rm on an expired bundle" "expired at" "$SP" rm -i "$T/a" "$T/e.spk" db
 cmp -s "$T/e.spk" "$T/e0.spk" && ok "expired, refused: bundle byte-identical" || notok "expired, refused: bundle byte-identical"
+
+# ---- --allow-expired: set, rm, rekey rewrite an expired bundle, which stays expired ----
+EXP_AT=$("$SP" inspect -i "$T/a" --json "$T/e.spk" | jq .expires)
+printf 'other' >"$T/in/other"
+refuse "set on an expired bundle: the refusal names --allow-expired and rekey --expires" \
+	"expired at [0-9T:Z-]+: renew it with 'secretpack rekey --expires TIME' first, or pass --allow-expired" \
+	"$SP" set -i "$T/a" "$T/e.spk" other "$T/in/other"
+refuse "rekey (no --expires) on an expired bundle: names --allow-expired" "expired at .*--expires TIME .or --no-expiry. to renew it, or --allow-expired" \
+	"$SP" rekey -i "$T/a" -r "$B" "$T/e.spk"
+for v in set rm rekey; do
+	cp "$T/e0.spk" "$T/e-$v.spk"
+	case $v in
+	set) "$SP" set -i "$T/a" --allow-expired "$T/e-$v.spk" db "$T/in/db2" >"$T/out" 2>"$T/err"; want="new-db-password" ;;
+	rm) "$SP" set -i "$T/a" --allow-expired "$T/e-$v.spk" other "$T/in/other" 2>/dev/null
+	    "$SP" rm -i "$T/a" --allow-expired "$T/e-$v.spk" other >"$T/out" 2>"$T/err"; want="old-db-password" ;;
+	rekey) "$SP" rekey -i "$T/a" --allow-expired -r "$B" "$T/e-$v.spk" >"$T/out" 2>"$T/err"; want="old-db-password" ;;
+	esac
+	is "$v --allow-expired: exit 0" 0 "$?"
+	grep -Eq "^secretpack: $v: $T/e-$v.spk: note: expired [0-9T:Z-]+, rewritten anyway \(--allow-expired\); the new bundle keeps that expiry" "$T/err" &&
+		[ "$(wc -l <"$T/err")" -eq 1 ] && ok "$v --allow-expired: one note saying it expired and when" ||
+		{ notok "$v --allow-expired: one note saying it expired and when"; sed 's/^/# /' "$T/err"; }
+	is "$v --allow-expired: the expiry is kept (still expired)" "$EXP_AT" "$("$SP" inspect -i "$T/a" --json "$T/e-$v.spk" | jq .expires)"
+	refuse "$v --allow-expired: the result still refuses to open without --allow-expired" "expired" \
+		"$SP" cat -i "$T/a" "$T/e-$v.spk" db
+	is "$v --allow-expired: the content" "$want" "$("$SP" cat -i "$T/a" --allow-expired "$T/e-$v.spk" db 2>/dev/null)"
+done
+is "rm --allow-expired: the entry is gone" "db" "$("$SP" inspect -i "$T/a" --json "$T/e-rm.spk" | jq -r '[.entries[].name] | join(",")')"
+is "rekey --allow-expired: the added recipient opens it" "old-db-password" "$("$SP" cat -i "$T/b" --allow-expired "$T/e-rekey.spk" db 2>/dev/null)"
+check "rekey --expires renews the --allow-expired result" "$SP" rekey -i "$T/a" --expires 1d "$T/e-set.spk"
+is "renewed: opens without --allow-expired" "new-db-password" "$("$SP" cat -i "$T/a" "$T/e-set.spk" db)"
+
+# ---- '-': the bundle from stdin (with -o), the new bundle to stdout (staged until verified) ----
+cp "$T/x.spk" "$T/s0.spk"
+mkdir -p "$T/stage"
+"$SP" set -i "$T/a" -o - "$T/s0.spk" db "$T/in/db2" >"$T/s1.spk" 2>"$T/err"
+is "set -o -: exit 0, nothing on stderr" "0|" "$?|$(cat "$T/err")"
+is "set -o -: stdout is the new bundle" "new-db-password" "$(content "$T/s1.spk" db)"
+is "set -o -: every other field kept" "$(meta "$T/x.spk" db)" "$(meta "$T/s1.spk" db)"
+same "set -o -: BUNDLE untouched" "$T/x.spk" "$T/s0.spk"
+cat "$T/x.spk" | "$SP" set -i "$T/a" -o "$T/s2.spk" - db "$T/in/db2" 2>"$T/err"
+is "set - -o OUT: the bundle from a pipe, exit 0" "0|" "$?|$(cat "$T/err")"
+is "set - -o OUT: new content" "new-db-password" "$(content "$T/s2.spk" db)"
+is "set - -o OUT: every other field and entry kept" "$(meta "$T/x.spk" db)" "$(meta "$T/s2.spk" db)"
+"$SP" rm -i "$T/a" -o - - blob <"$T/x.spk" >"$T/s3.spk" 2>"$T/err" || sed 's/^/# /' "$T/err"
+is "rm - -o - (stdin a file): blob removed, the rest kept" "$(meta "$T/x.spk" blob)" "$(meta "$T/s3.spk" blob)"
+cat "$T/x.spk" | "$SP" rekey -i "$T/a" -r "$("$SP" pubkey "$T/c")" -o - - | "$SP" cat -i "$T/c" --context prod/eu - db >"$T/got"
+is "cat x.spk | rekey -o - - | cat -: the added recipient reads it" "$(content "$T/x.spk" db)" "$(cat "$T/got")"
+"$SP" seal -a -r "$A" -o "$T/s.asc" "$T/in/db"
+cat "$T/s.asc" | "$SP" set -i "$T/a" -o - - api "$T/in/api" >"$T/s4.asc"
+is "an armored bundle on a pipe stays armored on stdout" "-----BEGIN SECRETPACK BUNDLE-----|tok-4f9a2c" \
+	"$(head -n 1 "$T/s4.asc")|$("$SP" cat -i "$T/a" "$T/s4.asc" api)"
+"$SP" set -i "$T/a" -o - - api "$T/in/api" <"$T/s.asc" >"$T/s5.asc"
+is "an armored bundle as a stdin file stays armored" "-----BEGIN SECRETPACK BUNDLE-----" "$(head -n 1 "$T/s5.asc")"
+# The old bundle's last byte flipped: nothing at all reaches stdout or OUT.
+cp "$T/x.spk" "$T/bad.spk"
+sz=$(stat -c %s "$T/bad.spk")
+printf '\377' | dd of="$T/bad.spk" bs=1 seek=$((sz - 1)) conv=notrunc 2>/dev/null
+cmp -s "$T/bad.spk" "$T/x.spk" && notok "flip the last byte"
+refuse "set -o - of a bundle tampered at its end: refused" "tampered" "$SP" set -i "$T/a" -o - "$T/bad.spk" db "$T/in/db2"
+is "set -o - of a tampered bundle: not a byte on stdout" 0 "$(stat -c %s "$T/.out")"
+cat "$T/bad.spk" | "$SP" rm -i "$T/a" -o - - blob >"$T/got" 2>"$T/err"
+is "rm - -o - of a tampered bundle on a pipe: exit 1, not a byte on stdout" "1|0" "$?|$(stat -c %s "$T/got")"
+refuse "set - -o OUT of a tampered bundle on a pipe: refused" "tampered" \
+	sh -c 'cat "$1" | "$2" set -i "$3/a" -o "$3/never.spk" - db "$3/in/db2"' - "$T/bad.spk" "$SP" "$T"
+[ -e "$T/never.spk" ] && notok "tampered on a pipe: OUT not created" || ok "tampered on a pipe: OUT not created"
+notemp "tampered on a pipe" "$T"
+is "-o -: nothing staged is left in \$TMPDIR" "" "$(TMPDIR="$T/stage" "$SP" set -i "$T/a" -o - "$T/x.spk" db "$T/in/db2" >/dev/null; ls -A "$T/stage")"
+"$SP" rm -i "$T/a" - api <"$T/x.spk" >"$T/.out" 2>"$T/.err"
+is "BUNDLE - without -o: usage (exit 2), one line" "2|1" "$?|$(wc -l <"$T/.err")"
+grep -qF "BUNDLE - reads the bundle from stdin, which cannot be replaced: give -o OUT (or -o - for stdout)" "$T/.err" &&
+	ok "BUNDLE - without -o: says to give -o" || notok "BUNDLE - without -o: says to give -o"
+for c in "set NAME -|set -i $T/a -o $T/o.spk - db -|the bundle '-' and the content both read stdin" \
+	"set NAME|set -i $T/a -o $T/o.spk - db|the bundle '-' and the content both read stdin" \
+	"rekey -R -|rekey -i $T/a -R - -o $T/o.spk -|-R - and the bundle '-' both read stdin" \
+	"rm -i -|rm -i - -o $T/o.spk - api|the key and the bundle '-' both read stdin" \
+	"set --sign -|set -i $T/a --sign - -o $T/o.spk - db $T/in/db2|--sign - and the bundle '-' both read stdin" \
+	"edit -|edit -i $T/a -|BUNDLE -: the editor needs the terminal as stdin" \
+	"edit -o -|edit -i $T/a -o - $T/x.spk|-o -: the editor draws on stdout"; do
+	n=${c%%|*}; rest=${c#*|}; args=${rest%%|*}; msg=${rest#*|}
+	# shellcheck disable=SC2086
+	"$SP" $args <"$T/x.spk" >"$T/.out" 2>"$T/.err"; code=$?
+	is "$n with the bundle on stdin: usage (exit 2), one line" "2|1" "$code|$(wc -l <"$T/.err")"
+	grep -qF -- "$msg" "$T/.err" && ok "$n: the message says why" || { notok "$n: the message says why"; sed 's/^/# /' "$T/.err"; }
+done
+[ -e "$T/o.spk" ] && notok "usage errors: no OUT written" || ok "usage errors: no OUT written"
+if command -v script >/dev/null 2>&1; then
+	script -qec "\"$SP\" set -i $T/a -o - $T/x.spk db $T/in/db2" /dev/null </dev/null >"$T/pty.out" 2>&1
+	is "set -o - on a terminal (binary): refused, one line, no bundle bytes" \
+		"secretpack: set: -o -: stdout is a terminal and the bundle is binary: redirect it to a file or a pipe" \
+		"$(tr -d '\r' <"$T/pty.out")"
+	script -qec "\"$SP\" set -i $T/a -o - $T/s.asc api $T/in/api" /dev/null </dev/null >"$T/pty.out" 2>&1
+	grep -q 'BEGIN SECRETPACK BUNDLE' "$T/pty.out" && ok "set -o - on a terminal (armored): shown" || notok "set -o - on a terminal (armored): shown"
+else
+	skip "set -o - on a terminal" "script (util-linux) not installed"
+fi
 
 # ---- usage ----
 "$SP" set -h >"$T/h" 2>&1; is "set -h: exit 0, usage" "0|usage: secretpack set" "$?|$(head -c 21 "$T/h")"
