@@ -181,3 +181,26 @@ refuse "SECRETPACK_KEY_FD and SECRETPACK_KEY_FILE under -p: refused too" "SECRET
 	env SECRETPACK_PASSPHRASE=pw SECRETPACK_KEY_FD=3 SECRETPACK_KEY_FILE="$T/id" "$SP" cat -p "$T/b.spk" db 3<"$T/id"
 refuse "SECRETPACK_KEY_FD=0 with the bundle on stdin too: usage" "the key and the bundle .-. both read stdin" code 2 \
 	env SECRETPACK_KEY_FD=0 "$SP" cat - db <"$T/b.spk"
+# ---- two key variables: every verb taking -i refuses, naming both (like run); -i still wins ----
+"$SP" keygen -o "$T/wrong" >/dev/null 2>&1
+chmod 600 "$T/id" "$T/wrong"
+cp "$T/b.spk" "$T/kv.spk"
+WRONG=$(grep -v '^#' "$T/wrong")
+mkdir -p "$T/kvout"
+for v in "cat|cat BUNDLE db" "open|open -o $T/kvout/o BUNDLE" "inspect|inspect BUNDLE" "check|check BUNDLE" \
+	"set|set BUNDLE db $T/in/db" "rm|rm BUNDLE db" "rekey|rekey BUNDLE" "edit|edit BUNDLE db"; do
+	vb=${v%%|*}; args=$(printf '%s' "${v#*|}" | sed "s|BUNDLE|$T/kv.spk|")
+	# shellcheck disable=SC2086
+	refuse "$vb: SECRETPACK_KEY and SECRETPACK_KEY_FILE both set: refused, naming both" \
+		"$vb: more than one key source: SECRETPACK_KEY and SECRETPACK_KEY_FILE are both set: keep one and unset the other" \
+		code 1 env EDITOR=false SECRETPACK_KEY="$WRONG" SECRETPACK_KEY_FILE="$T/id" "$SP" $args
+	# shellcheck disable=SC2086
+	refuse "$vb: all three set: refused, naming the three" \
+		"$vb: more than one key source: SECRETPACK_KEY, SECRETPACK_KEY_FILE and SECRETPACK_KEY_FD are all set" \
+		code 1 env EDITOR=false SECRETPACK_KEY="$WRONG" SECRETPACK_KEY_FILE="$T/id" SECRETPACK_KEY_FD=3 "$SP" $args 3<"$T/id"
+done
+same "refused key sources: the bundle byte-identical" "$T/b.spk" "$T/kv.spk"
+is "-i wins over two key variables (cat)" "s3cret-db-password" \
+	"$(SECRETPACK_KEY="$WRONG" SECRETPACK_KEY_FILE="$T/wrong" "$SP" cat -i "$T/id" "$T/b.spk" db)"
+SECRETPACK_KEY="$WRONG" SECRETPACK_KEY_FD=3 "$SP" set -i "$T/id" "$T/kv.spk" extra "$T/in/db" 3<"$T/wrong"
+is "-i wins over two key variables (set)" "s3cret-db-password" "$("$SP" cat -i "$T/id" "$T/kv.spk" extra)"
