@@ -153,6 +153,24 @@ is "secretpack -h: exit 0" 0 $?
 grep -q '^usage: secretpack' "$T/.out" && ok "secretpack -h: usage on stdout" || notok "secretpack -h: usage on stdout"
 refuse "keygen with an unknown option: exit 2" "option" code 2 "$SP" keygen --bogus
 refuse "keygen with an unknown short option: exit 2" "option" code 2 "$SP" keygen -x
+# ---- pubkey reads its key like -i does: a pipe, process substitution or '-', for both kinds ----
+"$SP" keygen --sign -o "$T/sk" >"$T/sk.out" 2>&1
+SIGNER=$(tail -n 1 "$T/sk.out")
+is "pubkey of a signing key file" "$SIGNER" "$("$SP" pubkey "$T/sk" 2>&1)"
+is "pubkey - of a signing key on a pipe" "$SIGNER" "$(cat "$T/sk" | "$SP" pubkey - 2>&1)"
+is "pubkey <(...) of a signing key" "$SIGNER" "$(bash -c '"$1" pubkey <(cat "$2")' - "$SP" "$T/sk" 2>&1)"
+is "pubkey <(...) of an identity" "$RCPT" "$(bash -c '"$1" pubkey <(cat "$2")' - "$SP" "$T/id" 2>&1)"
+got=$(bash -c '"$1" pubkey <("$1" keygen --sign -o -)' - "$SP" 2>&1)
+case $got in spksig1*) ok "secretpack pubkey <(secretpack keygen --sign -o -)" ;; *) notok "secretpack pubkey <(secretpack keygen --sign -o -): $got" ;; esac
+mkfifo -m 600 "$T/fifo"
+cat "$T/sk" >"$T/fifo" &
+is "pubkey of a private FIFO carrying a signing key" "$SIGNER" "$("$SP" pubkey "$T/fifo" 2>&1)"
+wait
+cp "$T/sk" "$T/sk-loose"; chmod 644 "$T/sk-loose"
+refuse "pubkey refuses a group-readable signing key file" "sk-loose: readable or writable by group or others: run 'chmod 600" \
+	code 1 "$SP" pubkey "$T/sk-loose"
+refuse "pubkey of a directory: refused" "a terminal, directory or device, not a key" code 1 "$SP" pubkey "$T"
+
 refuse "keygen -o without a value: exit 2" "option|value" code 2 "$SP" keygen -o
 refuse "keygen with an extra argument: exit 2" "unexpected argument" code 2 "$SP" keygen extra
 refuse "pubkey without a file: exit 2" "identity file" code 2 "$SP" pubkey
