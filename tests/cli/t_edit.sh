@@ -230,6 +230,76 @@ is "edit --sign: signed by the same key, armored, verified" "-----BEGIN SECRETPA
 	"$(head -n 1 "$T/s.spk")|$("$SP" cat -i "$T/a" --trust "$SIGNER" "$T/s.spk" db)"
 clean "signed"
 
+# ---- edit NAME decrypts that entry only; the others stream from the bundle, never to a file ----
+head -c 1500000 /dev/urandom >"$T/in/big"
+printf '%s-small' "$MARK" >"$T/in/small"
+"$SP" seal -r "$A" -o "$T/big.spk" "$T/in/small" "$T/in/big" "$T/in/api"
+editor listing 'find "${1%/*}" -mindepth 1 | sed "s|.*/files/||" | sort | tr "\n" " " >"'"$T"'/log/list"
+printf "edited-%s" "$(cat "$1")" >"$1"'
+check "edit NAME on a bundle with a large other entry" env EDITOR="$T/ed-listing" "$SP" edit -i "$T/a" "$T/big.spk" small
+is "edit NAME: the workspace holds that entry's file only" "small " "$(cat "$T/log/list")"
+is "edit NAME: the new content" "edited-$MARK-small" "$("$SP" cat -i "$T/a" "$T/big.spk" small)"
+"$SP" cat -i "$T/a" "$T/big.spk" big >"$T/got"
+cmp -s "$T/got" "$T/in/big" && ok "edit NAME: the other entries byte-exact" || notok "edit NAME: the other entries byte-exact"
+is "edit NAME: order and metadata kept" "small big api" "$("$SP" inspect -i "$T/a" --json "$T/big.spk" | jq -r '[.entries[].name] | join(" ")')"
+clean "edit NAME"
+if unshare -m true 2>/dev/null; then
+	# A 256 KiB tmpfs: the large entry cannot be decrypted into it, so the edit works only if it is not.
+	mkdir -p "$T/small-tmpfs"
+	unshare -m sh -c 'mount -t tmpfs -o size=256k,mode=0700 none "$2" && XDG_RUNTIME_DIR="$2" EDITOR="$3" "$1" edit -i "$4" "$5" small' \
+		- "$SP" "$T/small-tmpfs" "$T/ed-listing" "$T/a" "$T/big.spk" >"$T/out" 2>"$T/err"
+	is "edit NAME in a 256 KiB tmpfs, next to a 1.5 MB entry: works" "0|" "$?|$(cat "$T/err")"
+	is "edit NAME in a small tmpfs: the new content" "edited-edited-$MARK-small" "$("$SP" cat -i "$T/a" "$T/big.spk" small)"
+else
+	skip "edit NAME in a small tmpfs" "needs mount namespaces"
+fi
+editor gone 'rm "$1"'
+cp "$T/big.spk" "$T/big0.spk"
+refuse "edit NAME: the file deleted in the editor: refused" "'small': deleted in the editor: nothing changed; remove an entry with 'secretpack rm'" \
+	env EDITOR="$T/ed-gone" "$SP" edit -i "$T/a" "$T/big.spk" small
+cmp -s "$T/big.spk" "$T/big0.spk" && ok "edit NAME, file deleted: bundle byte-identical" || notok "edit NAME, file deleted: bundle byte-identical"
+clean "edit NAME, file deleted"
+
+# ---- an editor that saves by rename (vim's writebackup): the replaced file is zeroed too ----
+size=$(content "$T/x.spk" db | wc -c)
+editor rename 'sh -c "exec 3<\"\$1\"; echo \$\$ >\"'"$T"'/log/holder2\"; exec sleep 20" - "$1/db" &
+while [ ! -s "'"$T"'/log/holder2" ]; do sleep 0.05; done
+printf "renamed-%s" "'"$MARK"'" >"$1/db.new"; mv "$1/db.new" "$1/db"'
+check "edit: an editor that writes a new file and renames it over the old" env EDITOR="$T/ed-rename" "$SP" edit -i "$T/a" "$T/x.spk"
+is "edit by rename: the new content" "renamed-$MARK" "$(content "$T/x.spk" db)"
+holder=$(cat "$T/log/holder2")
+is "edit by rename: the replaced file (still open elsewhere) was overwritten with zeros" "$size zero bytes" \
+	"$(od -An -v -tx1 "/proc/$holder/fd/3" | tr -s ' \n' '\n' | grep -c '^00$') zero bytes"
+kill "$holder" 2>/dev/null
+clean "edit by rename"
+editor rename1 'sh -c "exec 3<\"\$1\"; echo \$\$ >\"'"$T"'/log/holder3\"; exec sleep 20" - "$1" &
+while [ ! -s "'"$T"'/log/holder3" ]; do sleep 0.05; done
+printf "renamed1-%s" "'"$MARK"'" >"$1.new"; mv "$1.new" "$1"'
+size=$(content "$T/x.spk" db | wc -c)
+check "edit NAME by rename" env EDITOR="$T/ed-rename1" "$SP" edit -i "$T/a" "$T/x.spk" db
+holder=$(cat "$T/log/holder3")
+is "edit NAME by rename: the replaced file was overwritten with zeros" "$size zero bytes" \
+	"$(od -An -v -tx1 "/proc/$holder/fd/3" | tr -s ' \n' '\n' | grep -c '^00$') zero bytes"
+kill "$holder" 2>/dev/null
+clean "edit NAME by rename"
+
+# ---- --allow-expired: the edit goes through and the bundle stays expired ----
+"$SP" seal -r "$A" --expires 1s -o "$T/exp.spk" "$T/in/db"
+sleep 2
+cp "$T/exp.spk" "$T/exp0.spk"
+editor exp 'printf "exp-%s" "'"$MARK"'" >"$1"'
+refuse "edit of an expired bundle: names --allow-expired and rekey --expires" \
+	"expired at .*renew it with 'secretpack rekey --expires TIME' first, or pass --allow-expired" \
+	env EDITOR="$T/ed-exp" "$SP" edit -i "$T/a" "$T/exp.spk" db
+cmp -s "$T/exp.spk" "$T/exp0.spk" && ok "expired, refused: byte-identical" || notok "expired, refused: byte-identical"
+env EDITOR="$T/ed-exp" "$SP" edit -i "$T/a" --allow-expired "$T/exp.spk" db >"$T/out" 2>"$T/err"
+is "edit --allow-expired: exit 0" 0 "$?"
+grep -Eq "^secretpack: edit: $T/exp.spk: note: expired [0-9T:Z-]+, rewritten anyway \(--allow-expired\); the new bundle keeps that expiry" "$T/err" &&
+	ok "edit --allow-expired: the note says it expired and when" || { notok "edit --allow-expired: the note says it expired and when"; sed 's/^/# /' "$T/err"; }
+is "edit --allow-expired: the expiry kept" "$("$SP" inspect -i "$T/a" --json "$T/exp0.spk" | jq .expires)" "$("$SP" inspect -i "$T/a" --json "$T/exp.spk" | jq .expires)"
+is "edit --allow-expired: the new content (read with --allow-expired)" "exp-$MARK" "$("$SP" cat -i "$T/a" --allow-expired "$T/exp.spk" db 2>/dev/null)"
+clean "expired"
+
 # ---- only a disk ----
 if unshare -m true 2>/dev/null; then
 	mkdir -p "$T/disk" "$T/disktmp"
