@@ -63,9 +63,9 @@ struct edit {
 	const sp_entry *old;
 	long only;             /* edit NAME: the one entry decrypted, else -1 */
 	int fd;
-	int *xfd;              /* each decrypted file, kept open: zeroed at the end even if the
-	                        * editor replaced it by rename or deleted it */
-	size_t n_x;
+	int keep;              /* the workspace's keep/ directory: a second link to each decrypted
+	                        * file, so that it is zeroed at the end even if the editor replaced
+	                        * it by rename or deleted it */
 	crypto_generichash_state h;
 	/* after the editor */
 	struct wfile *w;
@@ -166,27 +166,6 @@ static void sweep_stale(const char *base)
 	closedir(d);
 }
 
-/* Overwrites with zeros what fd holds (an unlinked file's pages are otherwise freed unwiped). */
-static void zero_fd(int fd)
-{
-	static const unsigned char zero[4096];
-	struct stat st;
-	off_t at = 0;
-
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return;
-	while (at < st.st_size) {
-		size_t n = st.st_size - at < (off_t)sizeof zero ? (size_t)(st.st_size - at) : sizeof zero;
-		ssize_t w = pwrite(fd, zero, n, at);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		at += w;
-	}
-	(void)fdatasync(fd);
-}
-
 static void wipe(struct edit *e)
 {
 	char *slash;
@@ -195,13 +174,9 @@ static void wipe(struct edit *e)
 	if (e->fd >= 0)
 		close(e->fd);
 	e->fd = -1;
-	for (size_t i = 0; i < e->n_x; i++) {
-		if (e->xfd[i] >= 0) {
-			zero_fd(e->xfd[i]);
-			close(e->xfd[i]);
-		}
-		e->xfd[i] = -1;
-	}
+	if (e->keep >= 0)
+		close(e->keep);
+	e->keep = -1;
 	if (e->files >= 0)
 		close(e->files);
 	e->files = -1;
@@ -260,7 +235,13 @@ static int extract(void *ctx, size_t idx, const unsigned char *buf, size_t len)
 	if (e->fd < 0) {
 		if ((dfd = open_parent(e->files, e->old[idx].name, &leaf, 1)) < 0)
 			return SP_ERR_IO;
+		char num[32];
 		e->fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		(void)snprintf(num, sizeof num, "%zu", idx);
+		if (e->fd >= 0 && linkat(dfd, leaf, e->keep, num, 0) != 0) {
+			close(e->fd);
+			e->fd = -1;
+		}
 		close(dfd);
 		if (e->fd < 0)
 			return SP_ERR_IO;
@@ -268,7 +249,7 @@ static int extract(void *ctx, size_t idx, const unsigned char *buf, size_t len)
 	}
 	if (buf == NULL) {
 		crypto_generichash_final(&e->h, e->old_hash[idx], 32);
-		e->xfd[idx] = e->fd;
+		close(e->fd);
 		e->fd = -1;
 		return SP_OK;
 	}
@@ -536,7 +517,7 @@ int cmd_edit(int argc, char **argv)
 
 	memset(&rw, 0, sizeof rw);
 	memset(&e, 0, sizeof e);
-	e.ws = e.files = e.fd = -1;
+	e.ws = e.files = e.fd = e.keep = -1;
 	e.only = -1;
 	rw.verb = VERB;
 	opterr = 0;
@@ -609,17 +590,15 @@ int cmd_edit(int argc, char **argv)
 		goto out;
 	}
 	if ((e.ws = open(e.path, O_DIR)) < 0 || flock(e.ws, LOCK_EX) != 0 || mkdirat(e.ws, "files", 0700) != 0 ||
-	    mkdirat(e.ws, "tmp", 0700) != 0 || (e.files = openat(e.ws, "files", O_DIR)) < 0) {
+	    mkdirat(e.ws, "tmp", 0700) != 0 || mkdirat(e.ws, "keep", 0700) != 0 ||
+	    (e.files = openat(e.ws, "files", O_DIR)) < 0 || (e.keep = openat(e.ws, "keep", O_DIR)) < 0) {
 		rc = sp_fail_path(VERB, e.path, SP_ERR_IO);
 		goto out;
 	}
-	if ((e.old_hash = calloc(rw.n_old ? rw.n_old : 1, sizeof *e.old_hash)) == NULL ||
-	    (e.xfd = malloc((rw.n_old ? rw.n_old : 1) * sizeof *e.xfd)) == NULL) {
+	if ((e.old_hash = calloc(rw.n_old ? rw.n_old : 1, sizeof *e.old_hash)) == NULL) {
 		rc = sp_fail_err(VERB, SP_ERR_NOMEM);
 		goto out;
 	}
-	for (e.n_x = 0; e.n_x < rw.n_old; e.n_x++)
-		e.xfd[e.n_x] = -1;
 	e.old = rw.old;
 	if ((err = sp_rw_drain(&rw, extract, &e)) != SP_OK) {
 		rc = err == SP_ERR_IO ? sp_fail_path(VERB, e.path, err) : sp_fail_bundle(VERB, rw.bundle, err, NULL);
@@ -704,7 +683,6 @@ out:
 	free(list);
 	free(e.w);
 	free(e.old_hash);
-	free(e.xfd);
 	sodium_memzero(e.key, sizeof e.key);
 	sodium_memzero(&e.h, sizeof e.h);
 	if (masked) {
