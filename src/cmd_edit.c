@@ -249,6 +249,7 @@ static int extract(void *ctx, size_t idx, const unsigned char *buf, size_t len)
 	}
 	if (buf == NULL) {
 		crypto_generichash_final(&e->h, e->old_hash[idx], 32);
+		sodium_memzero(&e->h, sizeof e->h);
 		close(e->fd);
 		e->fd = -1;
 		return SP_OK;
@@ -291,12 +292,14 @@ static int hash_fd(struct edit *e, int fd, unsigned char out[32])
 			continue;
 		if (r < 0) {
 			sodium_memzero(buf, sizeof buf);
+			sodium_memzero(&h, sizeof h); /* it buffers up to a block of the plaintext */
 			return SP_ERR_IO;
 		}
 		crypto_generichash_update(&h, buf, (size_t)r);
 	}
 	sodium_memzero(buf, sizeof buf);
 	crypto_generichash_final(&h, out, 32);
+	sodium_memzero(&h, sizeof h);
 	return SP_OK;
 }
 
