@@ -111,9 +111,11 @@ secretpack $(BUILD)/secretpack: $(BUILD)/secretpack.unstripped
 
 $(BUILD)/secretpack.unstripped: $(CLI_OBJ) $(CORE_OBJ) $(BIN_DEPS)
 	$(CC) $(ALL_CFLAGS) $(BIN_LDFLAGS) -o $@ $(CLI_OBJ) $(CORE_OBJ) $(BIN_LIBS) \
-	  -Wl,--trace-symbol=argon2_ctx > $(BUILD)/argon2-link.txt 2>&1
+	  -Wl,--trace-symbol=argon2_ctx -Wl,-Map=$(BUILD)/secretpack.map > $(BUILD)/argon2-link.txt 2>&1
 	@if [ "$(STATIC)" = 1 ]; then grep -q 'libargon2.a(.*definition of argon2_ctx' $(BUILD)/argon2-link.txt || \
-	  { cat $(BUILD)/argon2-link.txt; echo "secretpack: argon2_ctx does not come from libargon2.a" >&2; rm -f $@; exit 1; }; fi
+	  { cat $(BUILD)/argon2-link.txt; echo "secretpack: argon2_ctx does not come from libargon2.a" >&2; rm -f $@; exit 1; }; \
+	  ! grep -o 'libsodium-sp\.a([^)]*argon2[^)]*)' $(BUILD)/secretpack.map || \
+	  { echo "secretpack: libsodium's Argon2 is linked (see src/sp_sodium_link.c)" >&2; rm -f $@; exit 1; }; fi
 
 $(SODIUM_A): | $(BUILD)
 	$(NM) -g --defined-only $(LIBDIR)/libsodium.a 2>/dev/null | awk 'NF==3 {print $$3}' | sort -u > $(BUILD)/sodium.syms
