@@ -9,9 +9,11 @@
  * Against the shared libsodium (unit tests, sanitizer builds) the hook is internal to the
  * library and this definition is unused.
  */
+/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): libsodium's name */
 int _crypto_pwhash_argon2_pick_best_implementation(void);
 
 int _crypto_pwhash_argon2_pick_best_implementation(void)
 {
 	return 0;
 }
+/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
