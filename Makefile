@@ -131,7 +131,8 @@ $(BUILD):
 $(BUILD)/obj/main.o: VERSION
 $(BUILD)/obj/main.o: ALL_CPPFLAGS += -DSECRETPACK_VERSION='"$(VERSION)"'
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) src/cli.h src/run.h | $(BUILD)
+# Makefile: a change of flags rebuilds the objects (a stale -O2 object would pass for a -Os one).
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) src/cli.h src/run.h Makefile | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJ) tests/unit/unit.h | $(BUILD)
