@@ -1,6 +1,6 @@
 # secretpack - build, test and demo. `make`, `make check`, `make demo`.
 CC ?= cc
-CFLAGS ?= -O2 -g
+CFLAGS ?= -Os -g
 STATIC ?= 1
 PREFIX ?= /usr/local
 
@@ -51,10 +51,17 @@ HARDEN = -fstack-protector-strong -fstack-clash-protection $(HARDEN_ARCH_$(ARCH)
 REPRO_FLAGS = -ffile-prefix-map=$(CURDIR)=.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || stat -c %Y VERSION)
 export SOURCE_DATE_EPOCH
+# Size (issue 11, tests/dist/t_size.sh): each function and object in its own section, so that the
+# link keeps only what is called (--gc-sections); no .eh_frame for our own code (nothing unwinds
+# through it: no C++, no pthread_cancel; -g gives debuggers .debug_frame in secretpack.unstripped).
+# Our code is built with -Os (CFLAGS): the crypto is libsodium's, as Debian built it.
+SIZE_CFLAGS = -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+SIZE_LDFLAGS = -Wl,--gc-sections
 ALL_CPPFLAGS = -D_GNU_SOURCE -Iinclude $(CPPFLAGS)
-ALL_CFLAGS = $(WARN) $(HARDEN) $(REPRO_FLAGS) $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(WARN) $(HARDEN) $(SIZE_CFLAGS) $(REPRO_FLAGS) $(PKG_CFLAGS) $(CFLAGS)
 ifneq ($(filter -fsanitize=%,$(CFLAGS)),)
-ALL_CFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(ALL_CFLAGS))
+# The sanitizers' stack traces unwind through our frames.
+ALL_CFLAGS := $(filter-out -D_FORTIFY_SOURCE=2 -fno-asynchronous-unwind-tables,$(ALL_CFLAGS))
 endif
 LDHARDEN = -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 
@@ -73,11 +80,11 @@ STATIC_LIBS = $(SODIUM_A) $(LIBDIR)/libargon2.a $(LIBDIR)/libinih.a -pthread
 DYN_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 
 ifeq ($(STATIC),1)
-BIN_LDFLAGS = -static $(LDHARDEN) $(LDFLAGS)
+BIN_LDFLAGS = -static $(LDHARDEN) $(SIZE_LDFLAGS) $(LDFLAGS)
 BIN_LIBS = $(STATIC_LIBS)
 BIN_DEPS = $(SODIUM_A)
 else
-BIN_LDFLAGS = -pie $(LDHARDEN) $(LDFLAGS)
+BIN_LDFLAGS = -pie $(LDHARDEN) $(SIZE_LDFLAGS) $(LDFLAGS)
 BIN_LIBS = $(DYN_LIBS)
 BIN_DEPS =
 endif
@@ -104,9 +111,11 @@ secretpack $(BUILD)/secretpack: $(BUILD)/secretpack.unstripped
 
 $(BUILD)/secretpack.unstripped: $(CLI_OBJ) $(CORE_OBJ) $(BIN_DEPS)
 	$(CC) $(ALL_CFLAGS) $(BIN_LDFLAGS) -o $@ $(CLI_OBJ) $(CORE_OBJ) $(BIN_LIBS) \
-	  -Wl,--trace-symbol=argon2_ctx > $(BUILD)/argon2-link.txt 2>&1
+	  -Wl,--trace-symbol=argon2_ctx -Wl,-Map=$(BUILD)/secretpack.map > $(BUILD)/argon2-link.txt 2>&1
 	@if [ "$(STATIC)" = 1 ]; then grep -q 'libargon2.a(.*definition of argon2_ctx' $(BUILD)/argon2-link.txt || \
-	  { cat $(BUILD)/argon2-link.txt; echo "secretpack: argon2_ctx does not come from libargon2.a" >&2; rm -f $@; exit 1; }; fi
+	  { cat $(BUILD)/argon2-link.txt; echo "secretpack: argon2_ctx does not come from libargon2.a" >&2; rm -f $@; exit 1; }; \
+	  ! grep -o 'libsodium-sp\.a([^)]*argon2[^)]*)' $(BUILD)/secretpack.map || \
+	  { echo "secretpack: libsodium's Argon2 is linked (see src/sp_sodium_link.c)" >&2; rm -f $@; exit 1; }; fi
 
 $(SODIUM_A): | $(BUILD)
 	$(NM) -g --defined-only $(LIBDIR)/libsodium.a 2>/dev/null | awk 'NF==3 {print $$3}' | sort -u > $(BUILD)/sodium.syms
@@ -122,7 +131,8 @@ $(BUILD):
 $(BUILD)/obj/main.o: VERSION
 $(BUILD)/obj/main.o: ALL_CPPFLAGS += -DSECRETPACK_VERSION='"$(VERSION)"'
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) src/cli.h src/run.h | $(BUILD)
+# Makefile: a change of flags rebuilds the objects (a stale -O2 object would pass for a -Os one).
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) src/cli.h src/run.h Makefile | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJ) tests/unit/unit.h | $(BUILD)
