@@ -8,6 +8,8 @@
 # Results (hyperfine JSON, peak RSS, sizes, the table as Markdown) go to BENCH_OUT, else the
 # directory of STREAM. Needs root: a private mount namespace (unshare -m) with its own tmpfs for
 # every file, secrets dirs on their own tmpfs as `run` wants, and `run --user nobody`.
+# Command strings are split into words on purpose (hyperfine -N, /usr/bin/time), globbing is off.
+# shellcheck disable=SC2086,SC2046
 set -eu
 smoke=0
 if [ "${1:-}" = --smoke ]; then smoke=1; shift; fi
@@ -24,7 +26,7 @@ if [ "${SP_BENCH_NS:-}" != 1 ]; then
 	die() { echo "bench: $*" >&2; exit 1; }
 	[ "$(id -u)" = 0 ] || die "needs root (a private mount namespace, run --user nobody): run it as root"
 	unshare -m true 2>/dev/null || die "unshare -m failed: needs mount namespaces (CAP_SYS_ADMIN)"
-	for c in hyperfine age age-keygen gosu tini catatonit dumb-init python3 strip file; do
+	for c in hyperfine age age-keygen gosu tini catatonit dumb-init python3 strace strip file; do
 		command -v "$c" >/dev/null 2>&1 || die "$c not found: run 'make bench' (installs DEBS_BENCH) or apt-get install it"
 	done
 	[ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
@@ -111,7 +113,8 @@ both() {
 	[ -z "$BASE" ] || cmd "base-$1" "$(echo "$2" | sed "s|@SP@|$BASE|")"
 }
 # hf NAME RUNS WARMUP [PREPARE]: one hyperfine invocation of the queued commands, then each once
-# more under /usr/bin/time for its peak RSS (KiB). With BENCH_ROUNDS=R (default 1) the runs are
+# more under /usr/bin/time for its peak RSS (KiB) and minor page faults, and for the start-up and
+# passphrase groups once under strace -f -c for its system calls (deterministic, unlike times). With BENCH_ROUNDS=R (default 1) the runs are
 # split over R invocations of all the commands in turn (warm-up in the first only), so a load
 # that comes and goes on a shared machine falls on every command alike; the medians are then
 # taken over the runs of all rounds.
@@ -133,11 +136,13 @@ hf() {
 	done
 	while IFS='	' read -r id c; do
 		[ -z "$prep" ] || $prep
-		if /usr/bin/time -f %M -o "$W/rss" $c >/dev/null 2>>"$LOG"; then
-			printf '%s\t%s\t%s\n' "$name" "$id" "$(tail -n 1 "$W/rss")" >>"$OUT/rss.txt"
-		else
-			fail "$id failed: $c"
-		fi
+		/usr/bin/time -f '%M %R' -o "$W/rss" $c >/dev/null 2>>"$LOG" || fail "$id failed: $c"
+		calls=-
+		case "$name" in start | kdf)
+			strace -f -qq -c -U calls -o "$W/strace" $c >/dev/null 2>>"$LOG" || fail "$id failed under strace: $c"
+			calls=$(awk '$2 == "total" { print $1 }' "$W/strace") ;;
+		esac
+		printf '%s\t%s\t%s\t%s\n' "$name" "$id" "$(tail -n 1 "$W/rss")" "$calls" >>"$OUT/rss.txt"
 	done <"$W/cmds"
 	: >"$W/cmds"
 }

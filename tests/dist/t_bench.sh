@@ -122,7 +122,7 @@ is "no row is missing" 0 "$(grep -c '| missing |' "$TB")"
 # The secretpack rows (version, run x4, passphrase, open/cat/seal x3) carry a before median and
 # now/before = 1.00 is not asserted (one run each): only that the cells are there.
 is "every secretpack row has a before median" 15 \
-	"$(awk -F' [|] ' 'NF >= 9 && $6 ~ /^[0-9.]+ (ms|s)/' "$TB" | wc -l)"
+	"$(awk -F' [|] ' 'NF >= 13 && $8 ~ /^[0-9.]+ (ms|s)/' "$TB" | wc -l)"
 is "the stripped sizes of secretpack, BASE and the peers" \
 	"secretpack base-secretpack tini-static catatonit gosu age dumb-init stream" \
 	"$(awk -F' [|] ' '/^\| stripped size/ { on = 1; next } on && /^\| [a-z]/ { sub(/^\| /, "", $1); printf "%s ", $1 }' "$TB" | sed 's/ $//')"
