@@ -89,7 +89,7 @@ DEBS_ARM64 = gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static \
              libsodium-dev:arm64 libargon2-dev:arm64 libinih-dev:arm64 libcmocka-dev:arm64
 
 # make bench: the peers it measures against, and its tools (bench/run.sh, doc/BENCHMARKS.md).
-DEBS_BENCH = age gosu tini catatonit dumb-init hyperfine valgrind strace time
+DEBS_BENCH = age gosu tini catatonit dumb-init hyperfine valgrind strace time python3
 
 # The real-engine lane (tests/docker/t_engine.sh) installs these itself, and skips when it cannot.
 DEBS_ENGINE = docker.io docker-compose debootstrap
