@@ -26,7 +26,7 @@ if [ "${SP_BENCH_NS:-}" != 1 ]; then
 	die() { echo "bench: $*" >&2; exit 1; }
 	[ "$(id -u)" = 0 ] || die "needs root (a private mount namespace, run --user nobody): run it as root"
 	unshare -m true 2>/dev/null || die "unshare -m failed: needs mount namespaces (CAP_SYS_ADMIN)"
-	for c in hyperfine age age-keygen gosu tini catatonit dumb-init python3 strace strip file; do
+	for c in hyperfine age age-keygen gosu tini catatonit dumb-init python3 strace valgrind strip file; do
 		command -v "$c" >/dev/null 2>&1 || die "$c not found: run 'make bench' (installs DEBS_BENCH) or apt-get install it"
 	done
 	[ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
@@ -113,13 +113,32 @@ both() {
 	[ -z "$BASE" ] || cmd "base-$1" "$(echo "$2" | sed "s|@SP@|$BASE|")"
 }
 # hf NAME RUNS WARMUP [PREPARE]: one hyperfine invocation of the queued commands, then each once
-# more under /usr/bin/time for its peak RSS (KiB) and minor page faults, and for the start-up and
-# passphrase groups once under strace -f -c for its system calls (deterministic, unlike times). With BENCH_ROUNDS=R (default 1) the runs are
+# more under /usr/bin/time for its peak RSS (KiB) and minor page faults, for the start-up and
+# passphrase groups once under strace -f -c for its system calls, and for start-up once under
+# callgrind for its instructions (counts: deterministic, unlike times). With BENCH_ROUNDS=R (default 1) the runs are
 # split over R invocations of all the commands in turn (warm-up in the first only), so a load
 # that comes and goes on a shared machine falls on every command alike; the medians are then
 # taken over the runs of all rounds.
 ROUNDS=${BENCH_ROUNDS:-1}
 case "$ROUNDS" in '' | *[!0-9]* | 0*) echo "bench: BENCH_ROUNDS=$ROUNDS: give a number from 1" >&2; exit 2 ;; esac
+# reap CMD...: runs CMD as a child subreaper and waits for every descendant, so that the counts
+# of a process that outlives CMD (run's exec watcher) are written before they are read.
+reap() {
+	python3 -c 'import ctypes, os, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+rc = 1
+while True:
+    try:
+        p, st = os.wait()
+    except ChildProcessError:
+        break
+    if p == pid:
+        rc = os.waitstatus_to_exitcode(st)
+sys.exit(rc)' "$@"
+}
 hf() {
 	name=$1 runs=$2 warm=$3 prep=${4:-}
 	per=$(((runs + ROUNDS - 1) / ROUNDS))
@@ -144,7 +163,17 @@ hf() {
 				strace -f -qq -c -U calls -o "$W/strace" $c >/dev/null 2>>"$LOG" || fail "$id failed under strace: $c"
 			calls=$(awk '$2 == "total" { print $1 }' "$W/strace") ;;
 		esac
-		printf '%s\t%s\t%s\t%s\n' "$name" "$id" "$(tail -n 1 "$W/rss")" "$calls" >>"$OUT/rss.txt"
+		instr=-
+		# (the smoke run counts one command's instructions: valgrind takes a while to start)
+		if [ "$name" = start ] && { [ "$smoke" = 0 ] || [ "${id#base-}" = run10 ]; }; then
+			find "$W" -maxdepth 1 -name 'cg.*' -delete
+			# Instructions of the command's own processes (the exec'd /bin/true runs natively);
+			# "-" where valgrind cannot run it (an ASan build).
+			if reap valgrind --tool=callgrind --vgdb=no -q --callgrind-out-file="$W/cg.%p" $c >/dev/null 2>>"$LOG"; then
+				instr=$(find "$W" -maxdepth 1 -name 'cg.*' -exec cat {} + | awk '/^summary:/ { s += $2 } END { print s + 0 }')
+			fi
+		fi
+		printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$id" "$(tail -n 1 "$W/rss")" "$calls" "$instr" >>"$OUT/rss.txt"
 	done <"$W/cmds"
 	: >"$W/cmds"
 }
@@ -153,8 +182,8 @@ hf() {
 note "start-up: bundles of 1, 10, 100 secrets; $START_RUNS runs of each command"
 mkdir -p "$W/small"
 i=1
-while [ $i -le 100 ]; do
-	head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/small/s$(printf %03d $i)"
+head -c 2400 /dev/urandom | od -An -v -tx1 -w24 | tr -d ' ' | while read -r v; do
+	printf %s "$v" >"$W/small/s$(printf %03d $i)"
 	i=$((i + 1))
 done
 for n in 1 10 100; do

@@ -13,7 +13,7 @@ MIB = 1048576.0
 
 
 def load(d):
-    meta, med, rss, faults, calls, sizes = {}, {}, {}, {}, {}, []
+    meta, med, rss, faults, calls, instr, sizes = {}, {}, {}, {}, {}, {}, []
     for line in open(os.path.join(d, "meta.txt")):
         k, v = line.rstrip("\n").split("\t", 1)
         meta[k] = v
@@ -26,13 +26,14 @@ def load(d):
     for k, v in times.items():
         med[k] = statistics.median(v)
     for line in open(os.path.join(d, "rss.txt")):
-        group, cid, kib, flt, n = line.split()
+        group, cid, kib, flt, n, ins = line.split()
         rss[(group, cid)] = int(kib)
         faults[(group, cid)] = flt
         calls[(group, cid)] = n
+        instr[(group, cid)] = "-" if ins == "-" else "{:,}".format(int(ins))
     for line in open(os.path.join(d, "sizes.txt")):
         sizes.append(line.rstrip("\n").split("\t"))
-    return meta, med, rss, faults, calls, sizes
+    return meta, med, rss, faults, calls, instr, sizes
 
 
 def fmt_time(s):
@@ -62,7 +63,7 @@ def fmt_ratio(r):
 
 def main():
     d = sys.argv[1]
-    meta, med, rss, faults, calls, sizes = load(d)
+    meta, med, rss, faults, calls, instr, sizes = load(d)
     base = "base" in meta
     bulk = sorted((k for k in meta if k.startswith("size-")),
                   key=lambda k: int(meta[k].split()[0]))
@@ -106,14 +107,16 @@ def main():
         out.append("Before: %s." % meta["base"])
     runs = ["%s %s" % (k[5:], v) for k, v in meta.items() if k.startswith("runs-")]
     out.append("Runs (hyperfine -N, medians): %s. Peak RSS and minor page faults: one run under "
-               "/usr/bin/time; system calls: one run under strace -f -c." % "; ".join(runs))
+               "/usr/bin/time; system calls: one run under strace -f -c; instructions: one run under callgrind "
+               "(the command's own processes, not the exec'd /bin/true)." % "; ".join(runs))
     out.append("")
-    head = "| command | median | ÷ floor | ÷ peer | peak RSS | faults | syscalls |"
-    sep = "|---|---:|---:|---:|---:|---:|---:|"
+    head = "| command | median | ÷ floor | ÷ peer | peak RSS | faults | syscalls | instructions |"
+    sep = "|---|---:|---:|---:|---:|---:|---:|---:|"
     if base:
-        head += " before | before ÷ floor | now ÷ before | before RSS | before faults | before syscalls |"
-        sep += "---:|---:|---:|---:|---:|---:|"
-    ncol = 13 if base else 7
+        head += (" before | before ÷ floor | now ÷ before | before RSS | before faults | before syscalls |"
+                 " before instructions |")
+        sep += "---:|---:|---:|---:|---:|---:|---:|"
+    ncol = 15 if base else 8
     out += [head, sep]
     for r in rows:
         if len(r) == 2:
@@ -129,19 +132,19 @@ def main():
             cell += " (%.0f MiB/s)" % (int(meta["size-" + g[5:]].split()[0]) / MIB / t)
         f = ratio(t, med.get((g, floor))) if floor else (1.0 if g == "start" and cid == "true" else None)
         p = ratio(t, med.get((g, peer))) if peer else None
-        line = "| %s | %s | %s | %s | %s | %s | %s |" % (
+        line = "| %s | %s | %s | %s | %s | %s | %s | %s |" % (
             label, cell, fmt_ratio(f), fmt_ratio(p), fmt_kib(rss.get((g, cid))), faults.get((g, cid), "-"),
-            calls.get((g, cid), "-"))
+            calls.get((g, cid), "-"), instr.get((g, cid), "-"))
         if base:
             b = "base-" + cid
             bt = med.get((g, b))
             if bt is None:
-                line += " |" * 6
+                line += " |" * 7
             else:
                 bf = ratio(bt, med.get((g, floor))) if floor else None
-                line += " %s | %s | %s | %s | %s | %s |" % (
+                line += " %s | %s | %s | %s | %s | %s | %s |" % (
                     fmt_time(bt), fmt_ratio(bf), fmt_ratio(ratio(t, bt)), fmt_kib(rss.get((g, b))),
-                    faults.get((g, b), "-"), calls.get((g, b), "-"))
+                    faults.get((g, b), "-"), calls.get((g, b), "-"), instr.get((g, b), "-"))
         out.append(line)
 
     out.append("")

@@ -58,7 +58,7 @@ if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
 	skip "bench/run.sh --smoke" "needs root and mount namespaces"; exit 0
 fi
 missing=
-for c in hyperfine age age-keygen gosu tini catatonit dumb-init python3; do
+for c in hyperfine age age-keygen gosu tini catatonit dumb-init python3 strace valgrind; do
 	command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
 done
 [ -x /usr/bin/time ] || missing="$missing time"
@@ -122,7 +122,18 @@ is "no row is missing" 0 "$(grep -c '| missing |' "$TB")"
 # The secretpack rows (version, run x4, passphrase, open/cat/seal x3) carry a before median and
 # now/before = 1.00 is not asserted (one run each): only that the cells are there.
 is "every secretpack row has a before median" 15 \
-	"$(awk -F' [|] ' 'NF >= 13 && $8 ~ /^[0-9.]+ (ms|s)/' "$TB" | wc -l)"
+	"$(awk -F' [|] ' 'NF >= 15 && $9 ~ /^[0-9.]+ (ms|s)/' "$TB" | wc -l)"
+# The counts: system calls and instructions for run (10 secrets), faults for a bulk row.
+cell() { awk -F' [|] ' -v l="$1" -v n="$2" 'index($0, "| " l " | ") == 1 { print $n }' "$TB" | head -n 1; }
+counts="$(cell 'the same, 10 secrets' 6) $(cell 'the same, 10 secrets' 7) $(cell 'the same, 10 secrets' 8)"
+want='^[1-9][0-9]* [1-9][0-9]* [1-9][0-9,]{6,}$'
+# (an ASan build cannot run under valgrind: no instruction count, said with "-")
+valgrind -q "$SP" --version >/dev/null 2>&1 || want='^[1-9][0-9]* [1-9][0-9]* -$'
+echo "$counts" | grep -qE "$want" &&
+	ok "run, 10 secrets: page faults, system calls and instructions ($counts)" ||
+	notok "run, 10 secrets: page faults, system calls and instructions (got '$counts')"
+echo "$(cell '`secretpack cat` (last entry) to /dev/null' 6)" | grep -qE '^[1-9][0-9]*$' &&
+	ok "cat: page faults" || notok "cat: page faults"
 is "the stripped sizes of secretpack, BASE and the peers" \
 	"secretpack base-secretpack tini-static catatonit gosu age dumb-init stream" \
 	"$(awk -F' [|] ' '/^\| stripped size/ { on = 1; next } on && /^\| [a-z]/ { sub(/^\| /, "", $1); printf "%s ", $1 }' "$TB" | sed 's/ $//')"
