@@ -5,6 +5,8 @@
 #   BASE=/path/to/secretpack  adds a "before" column: that binary runs in the same hyperfine
 #               invocations, so before/after ratios come from one run.
 #   --smoke     1 run of each command, tiny sizes: checks that every row is produced (make check).
+#   BENCH_ROUNDS=R  split each group's runs over R invocations of all its commands in turn.
+#   BENCH_ONLY="start kdf bulk"  some of the groups only (start-up, passphrase, bulk).
 # Results (hyperfine JSON, peak RSS, sizes, the table as Markdown) go to BENCH_OUT, else the
 # directory of STREAM. Needs root: a private mount namespace (unshare -m) with its own tmpfs for
 # every file, secrets dirs on their own tmpfs as `run` wants, and `run --user nobody`.
@@ -46,6 +48,12 @@ if [ "${SP_BENCH_NS:-}" != 1 ]; then
 		$([ "$smoke" = 1 ] && echo --smoke) "$SP" "$STREAM" || r=$?
 	exit $r
 fi
+
+ROUNDS=${BENCH_ROUNDS:-1}
+case "$ROUNDS" in '' | *[!0-9]* | 0*) echo "bench: BENCH_ROUNDS=$ROUNDS: give a number from 1" >&2; exit 2 ;; esac
+for g in $(echo "${BENCH_ONLY:-}" | tr , " "); do
+	case "$g" in start | kdf | bulk) ;; *) echo "bench: BENCH_ONLY=$BENCH_ONLY: the groups are start, kdf and bulk" >&2; exit 2 ;; esac
+done
 
 # Inside the namespace: everything lives on this tmpfs, gone when the namespace ends.
 set -f
@@ -115,12 +123,10 @@ both() {
 # hf NAME RUNS WARMUP [PREPARE]: one hyperfine invocation of the queued commands, then each once
 # more under /usr/bin/time for its peak RSS (KiB) and minor page faults, for the start-up and
 # passphrase groups once under strace -f -c for its system calls, and for start-up once under
-# callgrind for its instructions (counts: deterministic, unlike times). With BENCH_ROUNDS=R (default 1) the runs are
-# split over R invocations of all the commands in turn (warm-up in the first only), so a load
-# that comes and goes on a shared machine falls on every command alike; the medians are then
-# taken over the runs of all rounds.
-ROUNDS=${BENCH_ROUNDS:-1}
-case "$ROUNDS" in '' | *[!0-9]* | 0*) echo "bench: BENCH_ROUNDS=$ROUNDS: give a number from 1" >&2; exit 2 ;; esac
+# callgrind for its instructions (counts: deterministic, unlike times). With BENCH_ROUNDS=R the
+# runs are split over R invocations of all the commands in turn (warm-up in the first only), so
+# a load that comes and goes on a shared machine falls on every command alike; the medians are
+# then taken over the runs of all rounds.
 # reap CMD...: runs CMD as a child subreaper and waits for every descendant, so that the counts
 # of a process that outlives CMD (run's exec watcher) are written before they are read.
 reap() {
@@ -178,91 +184,105 @@ hf() {
 	: >"$W/cmds"
 }
 
-# 1. Start-up: bundles of 1, 10 and 100 small secrets, each run into its own tmpfs.
-note "start-up: bundles of 1, 10, 100 secrets; $START_RUNS runs of each command"
+# 100 small secrets (48 bytes each), and the secrets dirs of `run`, each its own tmpfs.
 mkdir -p "$W/small"
 i=1
 head -c 2400 /dev/urandom | od -An -v -tx1 -w24 | tr -d ' ' | while read -r v; do
 	printf %s "$v" >"$W/small/s$(printf %03d $i)"
 	i=$((i + 1))
 done
-for n in 1 10 100; do
-	ls "$W/small" | head -n "$n" | sed "s|^|$W/small/|" >"$W/list"
-	# shellcheck disable=SC2046
-	"$SP" seal -r "$RCPT" -o "$W/b$n.spk" $(cat "$W/list") >>"$LOG" 2>&1 || fail "seal of $n secrets failed"
-done
 secdir() { mkdir -p "$W/run/$1" && mount -t tmpfs -o size=4m,mode=0755 tmpfs "$W/run/$1"; }
 for d in 1 10 100 init10 pass base-1 base-10 base-100 base-init10 base-pass; do secdir "$d"; done
-export SECRETPACK_KEY_FILE="$W/id"
-cmd true "/bin/true"
-both version "@SP@ --version"
-cmd gosu "$(command -v gosu) nobody /bin/true"
-cmd tini "$(command -v tini) -s -- /bin/true"
-cmd catatonit "$(command -v catatonit) -- /bin/true"
-cmd dumb-init "$(command -v dumb-init) /bin/true"
-for n in 1 10 100; do
-	cmd "run$n" "$SP run --bundle $W/b$n.spk --dir $W/run/$n --user nobody -- /bin/true"
-	[ -z "$BASE" ] || cmd "base-run$n" "$BASE run --bundle $W/b$n.spk --dir $W/run/base-$n --user nobody -- /bin/true"
-done
-cmd init10 "$SP run --init --bundle $W/b10.spk --dir $W/run/init10 --user nobody -- /bin/true"
-[ -z "$BASE" ] || cmd base-init10 "$BASE run --init --bundle $W/b10.spk --dir $W/run/base-init10 --user nobody -- /bin/true"
-hf start "$START_RUNS" "$START_WARM"
-unset SECRETPACK_KEY_FILE
+
+# 1. Start-up: bundles of 1, 10 and 100 small secrets, each run into its own tmpfs.
+start_up() {
+	note "start-up: bundles of 1, 10, 100 secrets; $START_RUNS runs of each command"
+	for n in 1 10 100; do
+		ls "$W/small" | head -n "$n" | sed "s|^|$W/small/|" >"$W/list"
+		# shellcheck disable=SC2046
+		"$SP" seal -r "$RCPT" -o "$W/b$n.spk" $(cat "$W/list") >>"$LOG" 2>&1 || fail "seal of $n secrets failed"
+	done
+	export SECRETPACK_KEY_FILE="$W/id"
+	cmd true "/bin/true"
+	both version "@SP@ --version"
+	cmd gosu "$(command -v gosu) nobody /bin/true"
+	cmd tini "$(command -v tini) -s -- /bin/true"
+	cmd catatonit "$(command -v catatonit) -- /bin/true"
+	cmd dumb-init "$(command -v dumb-init) /bin/true"
+	for n in 1 10 100; do
+		cmd "run$n" "$SP run --bundle $W/b$n.spk --dir $W/run/$n --user nobody -- /bin/true"
+		[ -z "$BASE" ] || cmd "base-run$n" "$BASE run --bundle $W/b$n.spk --dir $W/run/base-$n --user nobody -- /bin/true"
+	done
+	cmd init10 "$SP run --init --bundle $W/b10.spk --dir $W/run/init10 --user nobody -- /bin/true"
+	[ -z "$BASE" ] || cmd base-init10 "$BASE run --init --bundle $W/b10.spk --dir $W/run/base-init10 --user nobody -- /bin/true"
+	hf start "$START_RUNS" "$START_WARM"
+	unset SECRETPACK_KEY_FILE
+}
 
 # 2. A passphrase bundle at the default Argon2id cost against Argon2id alone.
-note "passphrase: default Argon2id cost; $KDF_RUNS runs"
-export SECRETPACK_PASSPHRASE_FILE="$W/pass"
-"$SP" seal -p -o "$W/pass.spk" "$W/small/s001" >>"$LOG" 2>&1 || fail "seal -p failed"
-cmd kdf "$STREAM kdf $W/pass"
-cmd pass "$SP run --bundle $W/pass.spk --dir $W/run/pass --user nobody -- /bin/true"
-[ -z "$BASE" ] || cmd base-pass "$BASE run --bundle $W/pass.spk --dir $W/run/base-pass --user nobody -- /bin/true"
-hf kdf "$KDF_RUNS" "$KDF_WARM"
-unset SECRETPACK_PASSPHRASE_FILE
+passphrase() {
+	note "passphrase: default Argon2id cost; $KDF_RUNS runs"
+	export SECRETPACK_PASSPHRASE_FILE="$W/pass"
+	"$SP" seal -p -o "$W/pass.spk" "$W/small/s001" >>"$LOG" 2>&1 || fail "seal -p failed"
+	cmd kdf "$STREAM kdf $W/pass"
+	cmd pass "$SP run --bundle $W/pass.spk --dir $W/run/pass --user nobody -- /bin/true"
+	[ -z "$BASE" ] || cmd base-pass "$BASE run --bundle $W/pass.spk --dir $W/run/base-pass --user nobody -- /bin/true"
+	hf kdf "$KDF_RUNS" "$KDF_WARM"
+	unset SECRETPACK_PASSPHRASE_FILE
+}
 
 # 3. Bulk: open and cat against age -d and raw pull; seal against age -e and raw push.
-for s in $SIZES; do
-	label=${s%:*} parts=${s#*:}
-	bytes=$(bytes_of "$label")
-	each=$((bytes / parts))
-	set -- $(runs_for "$label")
-	runs=$1 warm=$2
-	note "bulk $label ($parts entr$([ "$parts" = 1 ] && echo y || echo ies)): $runs runs"
-	meta "size-$label" "$bytes $parts"
-	rm -rf "$W/in" && mkdir -p "$W/in"
-	i=1 ins=
-	while [ $i -le "$parts" ]; do
-		head -c "$each" /dev/urandom >"$W/in/e$i"
-		ins="$ins $W/in/e$i"
-		i=$((i + 1))
+bulk() {
+	for s in $SIZES; do
+		label=${s%:*} parts=${s#*:}
+		bytes=$(bytes_of "$label")
+		each=$((bytes / parts))
+		set -- $(runs_for "$label")
+		runs=$1 warm=$2
+		note "bulk $label ($parts entr$([ "$parts" = 1 ] && echo y || echo ies)): $runs runs"
+		meta "size-$label" "$bytes $parts"
+		rm -rf "$W/in" && mkdir -p "$W/in"
+		i=1 ins=
+		while [ $i -le "$parts" ]; do
+			head -c "$each" /dev/urandom >"$W/in/e$i"
+			ins="$ins $W/in/e$i"
+			i=$((i + 1))
+		done
+		# shellcheck disable=SC2086
+		cat $ins >"$W/all"
+		"$SP" seal -r "$RCPT" -o "$W/bulk.spk" $ins >>"$LOG" 2>&1 || fail "seal $label failed"
+		age -r "$AGE_RCPT" -o "$W/bulk.age" "$W/all" || fail "age -e $label failed"
+		"$STREAM" push "$W/stream.key" "$W/all" "$W/bulk.raw" || fail "stream push $label failed"
+		last=e$parts
+		prep="rm -rf $W/out/d $W/out/o"
+		cmd pull-file "$STREAM pull $W/stream.key $W/bulk.raw $W/out/o"
+		cmd age-d-file "age -d -i $W/age.key -o $W/out/o $W/bulk.age"
+		both open "@SP@ open -i $W/id -o $W/out/d $W/bulk.spk"
+		cmd pull-null "$STREAM pull $W/stream.key $W/bulk.raw"
+		cmd age-d-null "age -d -i $W/age.key $W/bulk.age"
+		both cat "@SP@ cat -i $W/id $W/bulk.spk $last"
+		cmd push "$STREAM push $W/stream.key $W/all $W/out/o"
+		cmd age-e "age -r $AGE_RCPT -o $W/out/o $W/all"
+		both seal "@SP@ seal -r $RCPT -o $W/out/o$ins"
+		hf "bulk-$label" "$runs" "$warm" "$prep"
+		# The outputs are the inputs: a benchmark of a broken command is no benchmark.
+		$prep
+		outs=$(echo "$ins" | sed "s|$W/in/|$W/out/d/|g")
+		# shellcheck disable=SC2086
+		"$SP" open -i "$W/id" -o "$W/out/d" "$W/bulk.spk" 2>>"$LOG" && cat $outs | cmp -s - "$W/all" ||
+			fail "open $label did not give the input back"
+		"$SP" cat -i "$W/id" "$W/bulk.spk" "$last" 2>>"$LOG" | cmp -s - "$W/in/$last" ||
+			fail "cat $label did not give the entry back"
+		"$STREAM" pull "$W/stream.key" "$W/bulk.raw" | cmp -s - "$W/all" || fail "stream pull $label did not give the input back"
+		rm -rf "$W/in" "$W/all" "$W/bulk.spk" "$W/bulk.age" "$W/bulk.raw" "$W/out/d" "$W/out/o"
 	done
-	# shellcheck disable=SC2086
-	cat $ins >"$W/all"
-	"$SP" seal -r "$RCPT" -o "$W/bulk.spk" $ins >>"$LOG" 2>&1 || fail "seal $label failed"
-	age -r "$AGE_RCPT" -o "$W/bulk.age" "$W/all" || fail "age -e $label failed"
-	"$STREAM" push "$W/stream.key" "$W/all" "$W/bulk.raw" || fail "stream push $label failed"
-	last=e$parts
-	prep="rm -rf $W/out/d $W/out/o"
-	cmd pull-file "$STREAM pull $W/stream.key $W/bulk.raw $W/out/o"
-	cmd age-d-file "age -d -i $W/age.key -o $W/out/o $W/bulk.age"
-	both open "@SP@ open -i $W/id -o $W/out/d $W/bulk.spk"
-	cmd pull-null "$STREAM pull $W/stream.key $W/bulk.raw"
-	cmd age-d-null "age -d -i $W/age.key $W/bulk.age"
-	both cat "@SP@ cat -i $W/id $W/bulk.spk $last"
-	cmd push "$STREAM push $W/stream.key $W/all $W/out/o"
-	cmd age-e "age -r $AGE_RCPT -o $W/out/o $W/all"
-	both seal "@SP@ seal -r $RCPT -o $W/out/o$ins"
-	hf "bulk-$label" "$runs" "$warm" "$prep"
-	# The outputs are the inputs: a benchmark of a broken command is no benchmark.
-	$prep
-	outs=$(echo "$ins" | sed "s|$W/in/|$W/out/d/|g")
-	# shellcheck disable=SC2086
-	"$SP" open -i "$W/id" -o "$W/out/d" "$W/bulk.spk" 2>>"$LOG" && cat $outs | cmp -s - "$W/all" ||
-		fail "open $label did not give the input back"
-	"$SP" cat -i "$W/id" "$W/bulk.spk" "$last" 2>>"$LOG" | cmp -s - "$W/in/$last" ||
-		fail "cat $label did not give the entry back"
-	"$STREAM" pull "$W/stream.key" "$W/bulk.raw" | cmp -s - "$W/all" || fail "stream pull $label did not give the input back"
-	rm -rf "$W/in" "$W/all" "$W/bulk.spk" "$W/bulk.age" "$W/bulk.raw" "$W/out/d" "$W/out/o"
-done
+}
+
+# BENCH_ONLY: some of the groups (start, kdf, bulk), for a quicker loop while optimising one.
+ONLY=$(echo "${BENCH_ONLY:-start kdf bulk}" | tr , " ")
+case " $ONLY " in *" start "*) start_up ;; esac
+case " $ONLY " in *" kdf "*) passphrase ;; esac
+case " $ONLY " in *" bulk "*) bulk ;; esac
 
 # 4. Stripped sizes (a stripped copy of each; file says static or dynamic).
 sz() { # name path
