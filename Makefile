@@ -96,7 +96,7 @@ DEBS_ENGINE = docker.io docker-compose debootstrap
 export DEBS_ENGINE
 
 .PHONY: all check check-run check-arm64 demo demo-run deps deps-test deps-arm64 unit clean install \
-        uninstall dist man lint fuzz check-asan check-valgrind check-engine bench bench-run deps-bench
+        uninstall dist man lint fuzz check-asan check-valgrind check-engine
 
 all: $(BIN)
 
@@ -201,6 +201,7 @@ lint: deps-test
 # age and raw libsodium (bench/stream.c, built with the binary's flags and libraries); one table
 # of medians and ratios (doc/BENCHMARKS.md). BASE=/path/to/secretpack adds a "before" column
 # measured in the same runs. Needs root (namespaces, --user).
+.PHONY: bench bench-run deps-bench
 bench: deps-bench
 	@$(MAKE) --no-print-directory bench-run
 deps-bench:
