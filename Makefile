@@ -95,6 +95,9 @@ DEBS_TEST = libcmocka-dev strace runc busybox-static clang valgrind cppcheck cla
 DEBS_ARM64 = gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static \
              libsodium-dev:arm64 libargon2-dev:arm64 libinih-dev:arm64 libcmocka-dev:arm64
 
+# make bench: the peers it measures against, and its tools (bench/run.sh, doc/BENCHMARKS.md).
+DEBS_BENCH = age gosu tini catatonit dumb-init hyperfine valgrind strace time python3
+
 # The real-engine lane (tests/docker/t_engine.sh) installs these itself, and skips when it cannot.
 DEBS_ENGINE = docker.io docker-compose debootstrap
 export DEBS_ENGINE
@@ -203,6 +206,22 @@ check-engine: deps-test secretpack
 
 lint: deps-test
 	@tests/lint/lint.sh
+
+# make bench: start-up, KDF, bulk throughput, peak RSS and sizes against gosu, tini, catatonit,
+# age and raw libsodium (bench/stream.c, built with the binary's flags and libraries); one table
+# of medians and ratios (doc/BENCHMARKS.md). BASE=/path/to/secretpack adds a "before" column
+# measured in the same runs. Needs root (namespaces, --user).
+.PHONY: bench bench-run deps-bench
+bench: deps-bench
+	@$(MAKE) --no-print-directory bench-run
+deps-bench:
+	@DEBS="$(DEBS_BUILD) $(DEBS_BENCH)" tests/deps.sh
+bench-run: $(BIN) $(BUILD)/bench/stream
+	@bench/run.sh $(CURDIR)/$(BIN) $(CURDIR)/$(BUILD)/bench/stream
+
+$(BUILD)/bench/stream: bench/stream.c $(wildcard include/*.h) $(BIN_DEPS) | $(BUILD)
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(BIN_LDFLAGS) -o $@ bench/stream.c $(BIN_LIBS)
 
 # Man pages carry the version from VERSION.
 MANPAGES = $(BUILD)/man/secretpack.1 $(BUILD)/man/secretpack-manifest.5
