@@ -90,7 +90,7 @@ BIN_DEPS =
 endif
 
 DEBS_BUILD = gcc make pkg-config file libsodium-dev libargon2-dev libinih-dev
-DEBS_TEST = libcmocka-dev strace runc busybox-static clang valgrind cppcheck clang-tidy gdb gosu git tini python3-yaml zsh fish
+DEBS_TEST = libcmocka-dev strace runc busybox-static clang valgrind cppcheck clang-tidy gdb gosu git tini python3-yaml zsh fish age catatonit dumb-init hyperfine time
 # The arm64 cross build and its run under qemu (make check, make dist, make deps ARCH=arm64).
 DEBS_ARM64 = gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static \
              libsodium-dev:arm64 libargon2-dev:arm64 libinih-dev:arm64 libcmocka-dev:arm64
