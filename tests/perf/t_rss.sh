@@ -1,6 +1,6 @@
 #!/bin/sh
-# t_rss.sh - peak resident memory of every verb that reads a bundle, on a 1 MiB and a 64 MiB
-# entry: at most 4 MiB, and flat (the big bundle at most 256 KiB above the small one). Memory, not
+# t_rss.sh - peak resident memory of every verb that reads a bundle, and of seal, on a 1 MiB and a
+# 64 MiB entry: at most 4 MiB, and flat (the big bundle at most 256 KiB above the small one). Memory, not
 # time: ru_maxrss from wait4, the same on a busy machine.
 . "$SP_TESTS/cli/lib.sh"
 
@@ -57,6 +57,7 @@ for s in small big; do
 	measure set $s maxrss "$SP" set -o "$T/set.$s.spk" "$B" one "$T/one"
 	measure rm $s maxrss "$SP" rm -o "$T/rm.$s.spk" "$T/set.$s.spk" one
 	measure rekey $s maxrss "$SP" rekey --rotate -o "$T/rekey.$s.spk" "$B"
+	measure seal $s maxrss "$SP" seal -r "$RCPT" -o "$T/seal.$s.spk" "$T/$s/data"
 	if [ "$NS" = 1 ]; then
 		measure run $s timeout -s KILL 60 unshare --kill-child -m -p -f --mount-proc sh -c \
 		    'mkdir -p "$1" && mount -t tmpfs -o size=80m,mode=0700 tmpfs "$1" || exit 99
@@ -73,7 +74,7 @@ for s in small big; do
 	if [ "$NS" = 1 ]; then is "run $s: the app sees the entry" same "$(cat "$T/out.run.$s")"; fi
 done
 
-verbs="open cat cat-pipe inspect check set rm rekey"
+verbs="open cat cat-pipe inspect check set rm rekey seal"
 [ "$NS" = 1 ] && verbs="$verbs run" || skip "run: peak RSS" "needs root and mount+pid namespaces"
 for v in $verbs; do
 	small=$(cat "$T/rss.$v.small") big=$(cat "$T/rss.$v.big")
