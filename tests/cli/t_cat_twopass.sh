@@ -52,6 +52,20 @@ for v in "last:payload authentication" "final:payload authentication" "short:tru
 	[ ! -e "$T/o" ] && ok "open, pipe, $name: no directory left" || notok "open, pipe, $name: no directory left"
 done
 
+# A named FIFO (process substitution) is staged like stdin.
+for v in "last:payload authentication" "sig:signature"; do
+	name=${v%%:*} pat=${v#*:}
+	rm -f "$T/fifo"; mkfifo "$T/fifo"
+	cat "$T/$name.spk" >"$T/fifo" &
+	nothing "cat, named FIFO, $name" "$pat" "$SP" cat "$T/fifo" first
+	wait
+done
+rm -f "$T/fifo"; mkfifo "$T/fifo"
+cat "$T/s.spk" >"$T/fifo" &
+"$SP" cat "$T/fifo" second >"$T/out" 2>"$T/.err"
+wait
+cmp -s "$T/out" "$T/second" && ok "cat s.spk (named FIFO): the entry" || notok "cat s.spk (named FIFO): the entry"
+
 # The intact bundles: the entry, whole, from a file, a pipe and a stdin file.
 for b in b s; do
 	for how in file pipe stdin; do
