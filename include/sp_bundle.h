@@ -150,12 +150,36 @@ int sp_open_recipients(const sp_opener *o, const unsigned char (**pks)[32], size
     int *passphrase, int *mine);
 /* After index: for each entry in order, sink(ctx, idx, buf, len) zero or more times with len > 0,
  * then sink(ctx, idx, NULL, 0) once. Returns SP_OK only when the final message authenticated and
- * the input ended right after it; sink output is untrusted until then. buf is wiped after the call. */
+ * the input ended right after it; sink output is untrusted until then. buf is the opener's
+ * (sodium_malloc) chunk: overwritten by the next message and wiped by sp_open_free. */
 typedef int (*sp_sink_fn)(void *ctx, size_t idx, const unsigned char *buf, size_t len);
 /* Errors: SP_ERR_TRUNCATED, SP_ERR_TAMPERED, SP_ERR_PAYLOAD (authenticated message with the
  * wrong tag), SP_ERR_TRAILING, SP_ERR_SIGNATURE (a signed bundle whose signature does not verify
  * over every byte read), or the sink's own error, which stops the reading. */
 int sp_open_payload(sp_opener *o, sp_sink_fn sink, void *ctx);
+/* Two passes, for input that can be read twice (a regular file, decoded armor, staged input).
+ * sp_open_authenticate, after index, instead of sp_open_payload: the first pass. Reads the rest of
+ * the input and authenticates every message without decrypting any content (no plaintext beyond
+ * the index exists), then the end of the input and the signature, with the errors of
+ * sp_open_payload. Only then is the bundle known to be whole and authentic. */
+int sp_open_authenticate(sp_opener *o);
+/* For input that can be read only once (a pipe): from right after sp_open_begin or
+ * sp_open_unlock (nothing after the header read yet), w gets the header and then every byte
+ * read, so that the caller can stage the ciphertext and give it back to sp_open_restart. w's
+ * error stops the reading. Until sp_open_restart. */
+int sp_open_tee(sp_opener *o, sp_write_fn w, void *wctx);
+/* After sp_open_authenticate: the caller has set r (with rctx) at the first byte of the same
+ * input. Reads the header and the stream header again and requires them equal byte for byte to
+ * the first pass's, then the index, which must authenticate again (SP_ERR_TAMPERED for any
+ * change, SP_ERR_TRUNCATED for a shorter input, or the reader's error). */
+int sp_open_restart(sp_opener *o, sp_read_fn r, void *rctx);
+/* After sp_open_restart: the second pass delivers entry idx only, through sink as sp_open_payload
+ * does (pieces, then sink(ctx, idx, NULL, 0)). Every message up to the entry's last byte is
+ * authenticated again, the secretstream chaining each to all before it, so a message that differs
+ * from the first pass fails (SP_ERR_TAMPERED, SP_ERR_TRUNCATED) at that message: what the sink got
+ * before is then a prefix of the authenticated entry. Messages before the entry are authenticated
+ * without being decrypted; the reading stops after the entry. */
+int sp_open_entry(sp_opener *o, size_t idx, sp_sink_fn sink, void *ctx);
 /* Wipes and frees; NULL is fine. */
 void sp_open_free(sp_opener *o);
 

@@ -44,6 +44,12 @@ int sp_mac_verify(const unsigned char mac[SP_MAC_BYTES], const unsigned char *m,
  * libsodium's 64-byte form (seed || public key). seed and sk: caller-owned secrets, caller wipes. */
 int sp_sign_keygen(unsigned char pk[32], unsigned char seed[32]);
 int sp_sign_from_seed(unsigned char pk[32], unsigned char sk[64], const unsigned char seed[32]);
+struct crypto_secretstream_xchacha20poly1305_state;
+/* Authenticates one secretstream message (in: inlen bytes, at least the 17 of overhead) exactly as
+ * crypto_secretstream_xchacha20poly1305_pull would, and advances st the same way, without
+ * decrypting the message: *tag gets its tag. SP_ERR_TAMPERED (st unchanged) on failure. */
+int sp_stream_verify(struct crypto_secretstream_xchacha20poly1305_state *st, unsigned char *tag,
+    const unsigned char *in, size_t inlen, const unsigned char *ad, size_t adlen);
 /* First 4 bytes of BLAKE2b-256(label || data): the typo checksum of text keys. */
 void sp_checksum4(unsigned char out[4], const char *label, const unsigned char *data, size_t len);
 

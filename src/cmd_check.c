@@ -132,7 +132,7 @@ static int check_one(const struct check_opts *c, const char *path)
 		sp_open_info(o, &info);
 		have_info = 1;
 		if ((err = sp_open_index(o, &entries, &n)) != SP_OK ||
-		    (err = sp_open_payload(o, sp_cli_discard, NULL)) != SP_OK) {
+		    (err = sp_open_authenticate(o)) != SP_OK) {
 			(void)sp_fail_bundle(VERB, path, err, o);
 			goto out;
 		}

@@ -210,13 +210,13 @@ int cmd_inspect(int argc, char **argv)
 		sp_open_info(o, &info);
 		chk.expired = err == SP_ERR_EXPIRED || (info.expires != 0 && sp_now() >= info.expires);
 		if ((err = sp_open_index(o, &entries, &n)) != SP_OK ||
-		    (err = sp_open_payload(o, sp_cli_discard, NULL)) != SP_OK ||
+		    (err = sp_open_authenticate(o)) != SP_OK ||
 		    (err = sp_open_recipients(o, &sn.rcpt, &sn.n_rcpt, &sn.rcpt_pass, &sn.mine)) != SP_OK) {
 			rc = sp_fail_bundle("inspect", req.bundle, err, o);
 			goto out;
 		}
 		sp_open_info(o, &info);
-		sn.verified = info.is_signed; /* sp_open_payload checked it */
+		sn.verified = info.is_signed; /* sp_open_authenticate checked it */
 	} else {
 		if ((rc = sp_cli_begin("inspect", req.bundle, &src, &o)) != EXIT_OK)
 			return rc;

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <sodium.h>
@@ -220,29 +222,82 @@ static const char cat_usage[] =
 	"      --trust SIGNER   refuse unless signed by SIGNER: a spksig1... key or a file of them;\n"
 	"                       repeatable (SECRETPACK_TRUST)\n";
 
+/* Pass 2 writes each authenticated piece straight to stdout: nothing of the entry is held. */
 struct cat_state {
-	size_t want;
-	unsigned char *buf;
-	size_t len, cap;
+	uint64_t written; /* bytes of the entry on stdout so far */
+	int out_err;      /* the sink failed on stdout, not on the bundle */
 };
 
 static int cat_piece(void *ctx, size_t idx, const unsigned char *buf, size_t len)
 {
 	struct cat_state *c = ctx;
+	int err;
 
-	if (idx != c->want || len == 0)
+	(void)idx;
+	if (len == 0)
 		return SP_OK;
-	if (len > c->cap - c->len)
-		return SP_ERR_PAYLOAD;
-	memcpy(c->buf + c->len, buf, len);
-	c->len += len;
+	if ((err = sp_io_write_all(STDOUT_FILENO, buf, len)) != SP_OK) {
+		c->out_err = 1;
+		return err;
+	}
+	c->written += len;
 	return SP_OK;
+}
+
+/* A bundle from a pipe is read once: its ciphertext (never plaintext) is staged, as the first pass
+ * reads it, in an anonymous tmpfs file (memfd: no name, this process's descriptor only), sealed
+ * against writes before the second pass reads it back. It takes tmpfs memory (the container's
+ * memory limit), not this process's resident memory, and at most the bundle's own size, which the
+ * format bounds (SP_BUNDLE_MAX). */
+struct stage {
+	int fd;
+	off_t off; /* the second pass's read position */
+};
+
+static int stage_write(void *ctx, const unsigned char *buf, size_t len)
+{
+	const struct stage *st = ctx;
+
+	return sp_io_write_all(st->fd, buf, len);
+}
+
+static int stage_read(void *ctx, unsigned char *buf, size_t len, size_t *got)
+{
+	struct stage *st = ctx;
+	size_t n = 0;
+
+	while (n < len) {
+		ssize_t r = pread(st->fd, buf + n, len - n, st->off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return SP_ERR_IO;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		st->off += r;
+	}
+	*got = n;
+	return SP_OK;
+}
+
+/* One line for a failure of the second pass: the bundle changed after the first authenticated
+ * it. What stdout got is a prefix of the authenticated entry, never other bytes. */
+static int cat_changed(const char *path, int err, const struct cat_state *c)
+{
+	if (c->written == 0)
+		return sp_fail("cat: %s: the bundle changed after it was authenticated (%s): nothing was "
+		    "written: run cat again once nothing writes the bundle", path, sp_err_str(err));
+	return sp_fail("cat: %s: the bundle changed after it was authenticated (%s): stdout got only "
+	    "the first %llu bytes of the entry: discard them and run cat again once nothing writes "
+	    "the bundle", path, sp_err_str(err), (unsigned long long)c->written);
 }
 
 int cmd_cat(int argc, char **argv)
 {
 	struct sp_unlock_req req = { .verb = "cat", .check = 1 };
-	struct cat_state c = { 0, NULL, 0, 0 };
+	struct cat_state c = { 0, 0 };
+	struct stage st = { -1, 0 };
 	const sp_entry *entries = NULL;
 	sp_source *src = NULL;
 	sp_opener *o = NULL;
@@ -257,8 +312,21 @@ int cmd_cat(int argc, char **argv)
 	if ((rc = sp_cli_unlock(&req, &src, &o)) != EXIT_OK)
 		return rc;
 	rc = EXIT_FAIL;
+	if (!sp_source_rereadable(src)) {
+		if ((st.fd = memfd_create("secretpack-cat", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0) {
+			rc = sp_fail("cat: %s: cannot stage the bundle read from a pipe (memfd_create: %s): "
+			    "pass the bundle as a file", req.bundle, strerror(errno));
+			goto out;
+		}
+		if ((err = sp_open_tee(o, stage_write, &st)) != SP_OK) {
+			rc = sp_fail_path("cat", "the staged bundle", err);
+			goto out;
+		}
+	}
+	/* Pass 1: the index, then every message authenticated, none decrypted, and the signature. */
 	if ((err = sp_open_index(o, &entries, &n)) != SP_OK) {
-		rc = sp_fail_bundle("cat", req.bundle, err, o);
+		rc = err == SP_ERR_IO && st.fd >= 0 ? sp_fail_path("cat", "the staged bundle", err)
+			: sp_fail_bundle("cat", req.bundle, err, o);
 		goto out;
 	}
 	for (i = 0; i < n && strcmp(entries[i].name, argv[optind + 1]) != 0; i++)
@@ -268,30 +336,37 @@ int cmd_cat(int argc, char **argv)
 		    req.bundle, argv[optind + 1]);
 		goto out;
 	}
-	c.want = i;
-	c.cap = (size_t)entries[i].size;
-	if ((c.buf = sodium_malloc(c.cap ? c.cap : 1)) == NULL) {
-		rc = sp_fail_err("cat", SP_ERR_NOMEM);
+	if ((err = sp_open_authenticate(o)) != SP_OK) {
+		rc = err == SP_ERR_IO && st.fd >= 0 ? sp_fail_path("cat", "the staged bundle", err)
+			: sp_fail_bundle("cat", req.bundle, err, o);
 		goto out;
 	}
-	if ((err = sp_open_payload(o, cat_piece, &c)) != SP_OK) {
-		rc = sp_fail_bundle("cat", req.bundle, err, o);
+	/* Pass 2, from the first byte of the same descriptor (or the sealed stage). */
+	if (st.fd >= 0) {
+		if (fcntl(st.fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+			rc = sp_fail_path("cat", "the staged bundle", SP_ERR_IO);
+			goto out;
+		}
+		err = sp_open_restart(o, stage_read, &st);
+	} else if ((err = sp_source_rewind(src)) != SP_OK) {
+		rc = sp_fail_path("cat", req.bundle, err);
 		goto out;
+	} else {
+		err = sp_open_restart(o, sp_source_read, src);
 	}
-	if (c.len != c.cap) {
-		rc = sp_fail_bundle("cat", req.bundle, SP_ERR_PAYLOAD, o);
-		goto out;
-	}
-	if ((err = sp_io_write_all(STDOUT_FILENO, c.buf, c.len)) != SP_OK) {
-		rc = sp_fail_path("cat", "stdout", err);
+	if (err == SP_OK)
+		err = sp_open_entry(o, i, cat_piece, &c);
+	if (err != SP_OK) {
+		rc = c.out_err ? sp_fail_path("cat", "stdout", err)
+			: err == SP_ERR_IO ? sp_fail_path("cat", req.bundle, err) : cat_changed(req.bundle, err, &c);
 		goto out;
 	}
 	sp_cli_unlock_note(&req, o);
 	/* cppcheck-suppress redundantAssignment ; EXIT_FAIL above keeps every goto out fail-closed */
 	rc = EXIT_OK;
 out:
-	if (c.buf != NULL)
-		sodium_free(c.buf);
+	if (st.fd >= 0)
+		close(st.fd);
 	sp_open_free(o);
 	sp_source_close(src);
 	return rc;

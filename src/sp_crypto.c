@@ -6,6 +6,11 @@
 #include "sp_crypto.h"
 #include "sp_err.h"
 
+/* The layout of the secretstream nonce in libsodium 1.0.18: a 4-byte counter, then the 8-byte
+ * inonce (private names in libsodium's source). */
+#define STREAM_COUNTER_BYTES 4
+#define STREAM_INONCE_BYTES 8
+
 int sp_crypto_init(void)
 {
 	return sodium_init() < 0 ? SP_ERR_CRYPTO : SP_OK;
@@ -126,4 +131,57 @@ void sp_checksum4(unsigned char out[4], const char *label, const unsigned char *
 	memcpy(out, h, 4);
 	sodium_memzero(&st, sizeof st);
 	sodium_memzero(h, sizeof h);
+}
+
+/* crypto_secretstream_xchacha20poly1305_pull of libsodium 1.0.18, step for step, without the
+ * decryption of the message body: the Poly1305 key (block 0), the encrypted tag byte (block 1)
+ * and the MAC over the ciphertext, then the same state update. */
+int sp_stream_verify(struct crypto_secretstream_xchacha20poly1305_state *st, unsigned char *tag,
+    const unsigned char *in, size_t inlen, const unsigned char *ad, size_t adlen)
+{
+	static const unsigned char pad0[16];
+	crypto_onetimeauth_poly1305_state ps;
+	unsigned char block[64], slen[8], mac[crypto_onetimeauth_poly1305_BYTES];
+	size_t mlen;
+	int err = SP_ERR_TAMPERED;
+
+	if (inlen < crypto_secretstream_xchacha20poly1305_ABYTES)
+		return SP_ERR_TAMPERED;
+	mlen = inlen - crypto_secretstream_xchacha20poly1305_ABYTES;
+	crypto_stream_chacha20_ietf(block, sizeof block, st->nonce, st->k);
+	crypto_onetimeauth_poly1305_init(&ps, block);
+	crypto_onetimeauth_poly1305_update(&ps, ad, adlen);
+	crypto_onetimeauth_poly1305_update(&ps, pad0, (0x10 - adlen) & 0xf);
+	memset(block, 0, sizeof block);
+	block[0] = in[0];
+	crypto_stream_chacha20_ietf_xor_ic(block, block, sizeof block, st->nonce, 1U, st->k);
+	*tag = block[0];
+	block[0] = in[0];
+	crypto_onetimeauth_poly1305_update(&ps, block, sizeof block);
+	crypto_onetimeauth_poly1305_update(&ps, in + 1, mlen);
+	crypto_onetimeauth_poly1305_update(&ps, pad0, (0x10 - sizeof block + mlen) & 0xf);
+	for (size_t i = 0; i < 8; i++)
+		slen[i] = (unsigned char)((uint64_t)adlen >> (8 * i));
+	crypto_onetimeauth_poly1305_update(&ps, slen, sizeof slen);
+	for (size_t i = 0; i < 8; i++)
+		slen[i] = (unsigned char)((uint64_t)(sizeof block + mlen) >> (8 * i));
+	crypto_onetimeauth_poly1305_update(&ps, slen, sizeof slen);
+	crypto_onetimeauth_poly1305_final(&ps, mac);
+	if (sodium_memcmp(mac, in + 1 + mlen, sizeof mac) != 0) {
+		*tag = 0;
+		goto out;
+	}
+	/* The state update of pull: the inonce absorbs the MAC, the counter counts the message. */
+	for (size_t i = 0; i < STREAM_INONCE_BYTES; i++)
+		st->nonce[STREAM_COUNTER_BYTES + i] ^= mac[i];
+	sodium_increment(st->nonce, STREAM_COUNTER_BYTES);
+	if ((*tag & crypto_secretstream_xchacha20poly1305_TAG_REKEY) != 0 ||
+	    sodium_is_zero(st->nonce, STREAM_COUNTER_BYTES))
+		crypto_secretstream_xchacha20poly1305_rekey(st);
+	err = SP_OK;
+out:
+	sodium_memzero(&ps, sizeof ps);
+	sodium_memzero(block, sizeof block);
+	sodium_memzero(mac, sizeof mac);
+	return err;
 }

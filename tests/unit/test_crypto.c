@@ -1,6 +1,8 @@
 /* test_crypto.c - the libsodium wrappers: key pairs, key wrapping, secretbox, subkeys, MAC. */
 #include "unit.h"
 
+#include <stdlib.h>
+
 #include <sodium.h>
 
 #include "sp_crypto.h"
@@ -182,6 +184,61 @@ static void test_checksum4(void **state)
 	assert_memory_not_equal(out, out2, 4);
 }
 
+/* sp_stream_verify against libsodium's own pull: same verdict, same tag, same state after every
+ * message, for lengths around the 64-byte block and the 16-byte Poly1305 padding, every tag, with
+ * and without additional data; one flipped bit anywhere fails both and leaves the state as is. */
+static void test_stream_verify(void **state)
+{
+	static const size_t lens[] = { 0, 1, 15, 16, 17, 47, 48, 63, 64, 65, 1000, 65536 };
+	static const unsigned char tags[] = { 0, 1, 2, 3 };
+	crypto_secretstream_xchacha20poly1305_state push, pull, ver;
+	unsigned char key[32], hdr[24], ad[32], tag_p, tag_v;
+	unsigned char *m = malloc(65536), *c = malloc(65536 + 17), *out = malloc(65536);
+
+	(void)state;
+	assert_non_null(m);
+	assert_non_null(c);
+	assert_non_null(out);
+	sp_random(key, sizeof key);
+	sp_random(ad, sizeof ad);
+	for (size_t adlen = 0; adlen <= sizeof ad; adlen += 32) {
+		crypto_secretstream_xchacha20poly1305_init_push(&push, hdr, key);
+		assert_int_equal(crypto_secretstream_xchacha20poly1305_init_pull(&pull, hdr, key), 0);
+		memcpy(&ver, &pull, sizeof ver);
+		for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)
+			for (size_t t = 0; t < sizeof tags; t++) {
+				size_t clen = lens[i] + 17;
+
+				sp_random(m, lens[i]);
+				crypto_secretstream_xchacha20poly1305_push(&push, c, NULL, m, lens[i], ad, adlen,
+				    tags[t]);
+				/* A flipped bit: both refuse, and neither state moves. */
+				for (size_t bit = 0; bit < clen * 8; bit += clen * 8 / 5 + 1) {
+					crypto_secretstream_xchacha20poly1305_state before;
+
+					memcpy(&before, &ver, sizeof before);
+					c[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+					assert_int_equal(sp_stream_verify(&ver, &tag_v, c, clen, ad, adlen),
+					    SP_ERR_TAMPERED);
+					assert_int_not_equal(crypto_secretstream_xchacha20poly1305_pull(&pull, out,
+					    NULL, &tag_p, c, clen, ad, adlen), 0);
+					c[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+					assert_memory_equal(&before, &ver, sizeof ver);
+				}
+				assert_int_equal(crypto_secretstream_xchacha20poly1305_pull(&pull, out, NULL,
+				    &tag_p, c, clen, ad, adlen), 0);
+				assert_int_equal(sp_stream_verify(&ver, &tag_v, c, clen, ad, adlen), SP_OK);
+				assert_int_equal(tag_v, tag_p);
+				assert_int_equal(tag_v, tags[t]);
+				assert_memory_equal(&ver, &pull, sizeof ver);
+			}
+	}
+	assert_int_equal(sp_stream_verify(&ver, &tag_v, c, 16, ad, 0), SP_ERR_TAMPERED);
+	free(m);
+	free(c);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_subkey),
 		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_checksum4),
+		cmocka_unit_test(test_stream_verify),
 	};
 
 	if (sp_crypto_init() != SP_OK)
