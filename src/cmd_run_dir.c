@@ -408,8 +408,11 @@ int run_guard_start(struct run *r)
 	pid_t pid;
 
 	r->guard_fd = -1;
-	if (geteuid() != 0)
-		return EXIT_OK; /* no privilege to lose: the shim cleans up itself */
+	/* Without a tmpfs of our own, the process that fails to exec cleans up itself, as the user
+	 * it became: DIR and everything in it belong to that user, who may empty it (run_undo).
+	 * Only an unmount needs the privileges the drop gives up: then a helper keeps them. */
+	if (geteuid() != 0 || !r->mounted)
+		return EXIT_OK;
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return sp_fail("run: cannot make a pipe: %s", strerror(errno));
 	pid = fork();
