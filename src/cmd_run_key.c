@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/magic.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -18,6 +17,7 @@
 #include "sp_err.h"
 #include "sp_io.h"
 #include "sp_kdf.h"
+#include "sp_secmem.h"
 #include "run.h"
 
 #define PASS_MAX SP_PASS_MAX
@@ -264,7 +264,7 @@ static int fail_open(const struct run *r, const char *var, const char *path)
 }
 
 /* Reads a key or passphrase file (var names it) after checking that the app could not read it;
- * with unlinkable and --unlink-key, removes it. *text is sodium_malloc'd (sp_io_free(.., 1)). */
+ * with unlinkable and --unlink-key, removes it. *text is locked memory (sp_io_free(.., 1)). */
 static int load_file(struct run *r, const char *var, const char *path, int unlinkable, size_t max,
     const char *what, unsigned char **text, size_t *len)
 {
@@ -300,7 +300,7 @@ static int load_file(struct run *r, const char *var, const char *path, int unlin
 		fail_reach(how, desc, fix, &st, what, "");
 		goto out;
 	}
-	if ((err = sp_io_read_fd(fd, max, 1, text, len)) != SP_OK) {
+	if ((err = sp_io_read_fd(fd, max, SP_IO_LOCKED, text, len)) != SP_OK) {
 		sp_fail_path("run", desc, err);
 		goto out;
 	}
@@ -332,7 +332,7 @@ out:
 /* ---- passphrase ---- */
 
 /* The passphrase of src (its exact bytes, less one trailing LF or CR LF) into r->pass
- * (sodium_malloc'd). */
+ * (locked memory, sp_secmem.h). */
 static int set_pass(struct run *r, const char *var, const char *src, size_t n)
 {
 	if (src == NULL)
@@ -345,7 +345,7 @@ static int set_pass(struct run *r, const char *var, const char *src, size_t n)
 	if (sp_passphrase_check(src, n) != SP_OK)
 		return sp_fail("run: %s: the passphrase holds a line break or NUL byte: put it on one line "
 		    "(only one trailing newline is dropped)", var);
-	if ((r->pass = sodium_malloc(n + 1)) == NULL)
+	if ((r->pass = sp_secmem_alloc(n + 1)) == NULL)
 		return sp_fail_err("run", SP_ERR_NOMEM);
 	memcpy(r->pass, src, n);
 	r->pass[n] = '\0';
@@ -441,7 +441,7 @@ static int key_from_fd(struct run *r)
 		sp_fail("run: SECRETPACK_KEY_FD=%s: a directory, not the key", val);
 		goto out;
 	}
-	if ((err = sp_io_read_fd(fd, KEY_MAX, 1, &text, &len)) != SP_OK) {
+	if ((err = sp_io_read_fd(fd, KEY_MAX, SP_IO_LOCKED, &text, &len)) != SP_OK) {
 		sp_fail_path("run", "SECRETPACK_KEY_FD", err);
 		goto out;
 	}
@@ -454,18 +454,12 @@ out:
 	return rc;
 }
 
-/* sodium_malloc locks key pages but carries on silently when it may not: say so, once. */
+/* The locked arena (sp_secmem.h) carries on without the lock when it may not: say so, once. */
 static void warn_unlockable(void)
 {
-	unsigned char probe[64];
-
-	memset(probe, 0, sizeof probe);
-	if (mlock(probe, sizeof probe) != 0) {
+	if (sp_secmem_init() == SP_ERR_PRIV)
 		(void)sp_fail("run: warning: memory locking refused (%s): key pages may reach swap; "
 		    "raise RLIMIT_MEMLOCK (docker run --ulimit memlock=1048576)", strerror(errno));
-		return;
-	}
-	(void)munlock(probe, sizeof probe);
 }
 
 /* More than one of vars[0..n) set: one line naming them. */
