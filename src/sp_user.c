@@ -366,7 +366,7 @@ int sp_user_read_db(const char *path, char **text, size_t *len, struct stat *stp
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t got = 0;
+	size_t got = 0, cap;
 	int fd, err = SP_OK;
 
 	*text = NULL;
@@ -391,13 +391,28 @@ int sp_user_read_db(const char *path, char **text, size_t *len, struct stat *stp
 		err = SP_ERR_LIMIT;
 		goto out;
 	}
-	buf = malloc(SP_USER_DB_MAX + 1);
-	if (buf == NULL) {
-		err = SP_ERR_NOMEM;
-		goto out;
-	}
+	/* Sized by fstat (a file that grows meanwhile gets more room, up to the cap): a few KiB from
+	 * the heap, not a 4 MiB mapping for every read. One byte over the size sees the end. */
+	cap = st.st_size < 4095 ? 4096 : (size_t)st.st_size + 1;
 	for (;;) {
-		ssize_t r = read(fd, buf + got, SP_USER_DB_MAX + 1 - got);
+		ssize_t r;
+		if (got == cap) {
+			char *more;
+			if (cap > SP_USER_DB_MAX) {
+				err = SP_ERR_LIMIT;
+				goto out;
+			}
+			cap = cap * 2 > SP_USER_DB_MAX + 1 ? SP_USER_DB_MAX + 1 : cap * 2;
+			if ((more = realloc(buf, cap + 1)) == NULL) {
+				err = SP_ERR_NOMEM;
+				goto out;
+			}
+			buf = more;
+		} else if (buf == NULL && (buf = malloc(cap + 1)) == NULL) {
+			err = SP_ERR_NOMEM;
+			goto out;
+		}
+		r = read(fd, buf + got, cap - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
