@@ -172,6 +172,14 @@ static void describe(const char *var, const char *path, char *d, char *fix)
 	(void)snprintf(fix, PATH_MAX, "%s", src[0] != '\0' ? src : path);
 }
 
+/* describe(), done once, when a message needs it. */
+static const char *described(const char *var, const char *path, char *d, char *fix)
+{
+	if (d[0] == '\0')
+		describe(var, path, d, fix);
+	return d;
+}
+
 static int fail_reach(enum reach how, const char *desc, const char *fix,
     const struct stat *st, const char *what, const char *extra)
 {
@@ -281,27 +289,29 @@ static int load_file(struct run *r, const char *var, const char *path, int unlin
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
 		return fail_open(r, var, path);
 	target_of(r, &t);
-	describe(var, path, desc, fix);
+	/* The description reads /proc/self/mountinfo: only for a message. */
+	desc[0] = fix[0] = '\0';
 	if (fstat(fd, &st) != 0 || fcntl(fd, F_SETFL, O_RDONLY) != 0) {
-		sp_fail("run: %s: %s", desc, strerror(errno));
+		sp_fail("run: %s: %s", described(var, path, desc, fix), strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		sp_fail("run: %s: not a regular file", desc);
+		sp_fail("run: %s: not a regular file", described(var, path, desc, fix));
 		goto out;
 	}
 	if ((unsigned long long)st.st_size > max) {
-		sp_fail("run: %s: larger than %zu bytes: not a %s", desc, max, what);
+		sp_fail("run: %s: larger than %zu bytes: not a %s", described(var, path, desc, fix), max,
+		    what);
 		goto out;
 	}
 	how = reach_of(&t, &st);
 	/* The shim running as the app's own uid cannot keep the app out: it says so instead. */
 	if (how != REACH_NONE && !do_unlink && !(how == REACH_OWNER && t.self)) {
-		fail_reach(how, desc, fix, &st, what, "");
+		fail_reach(how, described(var, path, desc, fix), fix, &st, what, "");
 		goto out;
 	}
 	if ((err = sp_io_read_fd(fd, max, SP_IO_LOCKED, text, len)) != SP_OK) {
-		sp_fail_path("run", desc, err);
+		sp_fail_path("run", described(var, path, desc, fix), err);
 		goto out;
 	}
 	if (do_unlink) {
@@ -309,12 +319,12 @@ static int load_file(struct run *r, const char *var, const char *path, int unlin
 			char extra[300];
 
 			(void)snprintf(extra, sizeof extra, ", and --unlink-key cannot remove it: %s", failed);
-			fail_reach(how, desc, fix, &st, what, extra);
+			fail_reach(how, described(var, path, desc, fix), fix, &st, what, extra);
 			goto out;
 		}
 		if (failed != NULL)
 			sp_fail("run: warning: %s: not removed (--unlink-key): %s; the app cannot read it",
-			    desc, failed);
+			    described(var, path, desc, fix), failed);
 	} else if (how == REACH_OWNER && t.self && r->key_warn[0] == '\0') {
 		(void)snprintf(r->key_warn, sizeof r->key_warn, "%s %s", var, path);
 	}
