@@ -811,6 +811,7 @@ typedef struct {
 	char *bad;
 	size_t bad_cap;
 	int why;
+	size_t seen;   /* names found, at every depth */
 } scan;
 
 static int refuse(scan *s, const char *path, int why)
@@ -836,6 +837,7 @@ static int check_dir(scan *s, int fd, const char *prefix, unsigned depth)
 		int sub;
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		s->seen++;
 		if ((size_t)snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "",
 		    de->d_name) >= sizeof path) {
 			err = refuse(s, de->d_name, SP_CLEAR_DEEP);
@@ -905,6 +907,8 @@ int sp_vault_clear(int dirfd, uid_t uid, int how, char *bad, size_t bad_cap, int
 		*why = s.why;
 		if (err != SP_OK)
 			return err;
+		if (s.seen == 0)
+			return SP_OK; /* found empty: no second pass (a fresh tmpfs, every first start) */
 	}
 	return empty_dir(dirfd, 0);
 }
