@@ -60,7 +60,7 @@ run_all() { # prefix, with_extras
 		run_suite "$1cli/$(basename "$t" .sh)" sh "$t"
 	done
 	[ "$2" = 1 ] || return 0
-	for t in "$here"/oci/t_*.sh "$here"/fuzz/t_*.sh "$here"/dist/t_*.sh; do
+	for t in "$here"/oci/t_*.sh "$here"/fuzz/t_*.sh "$here"/dist/t_*.sh "$here"/perf/t_*.sh; do
 		[ -f "$t" ] || continue
 		run_suite "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" sh "$t"
 	done
