@@ -281,6 +281,7 @@ int run_open_dir(struct run *r)
 	err = sp_vault_begin(&r->v, r->dirfd, r->uid, r->gid, 0500);
 	if (err != SP_OK)
 		return sp_fail_path("run", r->dir, err);
+	sp_vault_fresh(r->v); /* take_over emptied DIR, which is ours and 0700 */
 	return EXIT_OK;
 }
 

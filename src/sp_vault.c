@@ -38,6 +38,7 @@ struct sp_vault {
 	uid_t uid;
 	gid_t gid;
 	mode_t dir_mode;
+	int fresh;     /* the destination was empty at begin (sp_vault_fresh) */
 	item *items;   /* everything created in staging, parents before children */
 	size_t n, cap;
 	int fd;        /* entry being written, -1 if none */
@@ -339,6 +340,12 @@ int sp_vault_begin(sp_vault **out, int dirfd, uid_t uid, gid_t gid, mode_t dir_m
 	return SP_OK;
 }
 
+void sp_vault_fresh(sp_vault *v)
+{
+	if (v != NULL)
+		v->fresh = 1;
+}
+
 int sp_vault_open_entry(sp_vault *v, const sp_entry *e, uid_t owner_uid, gid_t owner_gid)
 {
 	const char *leaf;
@@ -510,6 +517,12 @@ static int plan(sp_vault *v)
 		it->action = ACT_NONE;
 		if (p >= 0 && v->items[p].action != ACT_MERGE)
 			continue;
+		/* An empty destination: nothing to replace or merge, no lookup per name. A name that
+		 * appeared anyway fails its RENAME_NOREPLACE, and the move is rolled back. */
+		if (v->fresh) {
+			it->action = ACT_NEW;
+			continue;
+		}
 		err = open_parent(v->dirfd, it->name, NULL, &parent, &leaf);
 		if (err != SP_OK)
 			return err;
@@ -594,10 +607,16 @@ static int move_one(sp_vault *v, item *it)
 		return err;
 	}
 	if (it->action == ACT_NEW) {
+		struct stat st;
 		if (renameat2(from, leaf, to, leaf, RENAME_NOREPLACE) == 0)
 			goto out;
 		if (errno != EINVAL && errno != ENOSYS) {
 			err = errno == EEXIST ? SP_ERR_UNSAFE_PATH : err_from_errno(errno);
+			goto out;
+		}
+		/* No RENAME_NOREPLACE here: a fresh vault looks now what plan() did not. */
+		if (v->fresh && (fstatat(to, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)) {
+			err = SP_ERR_UNSAFE_PATH;
 			goto out;
 		}
 	}
