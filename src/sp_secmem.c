@@ -64,9 +64,10 @@ int sp_secmem_init(void)
 		arena.locked = 1;
 		return SP_OK;
 	}
-	/* Blocks are handed out from the bottom, keys first: lock what the limit allows there. */
+	/* Over the limit (ENOMEM): blocks are handed out from the bottom, keys first, so lock what
+	 * the limit allows there. EPERM: no locking at all is allowed. */
 	e = errno;
-	for (len = ARENA_BYTES / 2; len >= page; len /= 2)
+	for (len = ARENA_BYTES / 2; e == ENOMEM && len >= page; len /= 2)
 		if (mlock(arena.base, len) == 0)
 			break;
 	errno = e;
