@@ -15,8 +15,9 @@
 #include "sp_secmem.h"
 
 /* Room for what `run` holds at once: the key text, the identities, and an opened bundle's keys,
- * index and one payload chunk (64 KiB). Anything that does not fit comes from sodium_malloc. */
-#define ARENA_BYTES (128u << 10)
+ * index and one payload chunk (64 KiB). Anything that does not fit comes from sodium_malloc. All
+ * of it is locked, so every page is made resident at once: no larger than that. */
+#define ARENA_BYTES (96u << 10)
 #define ALIGN 16u
 #define MAGIC 0x53504d31u
 
