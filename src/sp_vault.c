@@ -218,6 +218,12 @@ static int empty_dir(int fd, unsigned depth)
 			int e;
 			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 				continue;
+			/* Not a directory by its type: unlinked without a look first (unlinkat never
+			 * follows a symlink; a directory after all fails with EISDIR and is emptied). */
+			if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN && unlinkat(fd, de->d_name, 0) == 0) {
+				again = 1;
+				continue;
+			}
 			e = remove_tree_at(fd, de->d_name, depth + 1);
 			if (e == SP_OK)
 				again = 1;
@@ -831,6 +837,7 @@ typedef struct {
 	size_t bad_cap;
 	int why;
 	size_t seen;   /* names found, at every depth */
+	uid_t euid;    /* ours, asked once */
 } scan;
 
 static int refuse(scan *s, const char *path, int why)
@@ -870,7 +877,7 @@ static int check_dir(scan *s, int fd, const char *prefix, unsigned depth)
 		if (depth == 0 && strncmp(de->d_name, SP_RESERVED_PREFIX "-stage-",
 		    sizeof SP_RESERVED_PREFIX + 6) == 0) {
 			/* A staging directory: private to its maker, so nothing in it is anyone else's. */
-			if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077) != 0)
+			if (!S_ISDIR(st.st_mode) || st.st_uid != s->euid || (st.st_mode & 0077) != 0)
 				err = refuse(s, path, SP_CLEAR_OWNER);
 			continue;
 		}
@@ -880,7 +887,7 @@ static int check_dir(scan *s, int fd, const char *prefix, unsigned depth)
 			err = refuse(s, path, SP_CLEAR_SYMLINK);
 		else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 			err = refuse(s, path, SP_CLEAR_SPECIAL);
-		else if (st.st_uid != geteuid() && (s->uid == (uid_t)-1 || st.st_uid != s->uid))
+		else if (st.st_uid != s->euid && (s->uid == (uid_t)-1 || st.st_uid != s->uid))
 			err = refuse(s, path, SP_CLEAR_OWNER);
 		else if ((st.st_mode & 022) != 0)
 			err = refuse(s, path, SP_CLEAR_WRITABLE);
@@ -916,6 +923,7 @@ int sp_vault_clear(int dirfd, uid_t uid, int how, char *bad, size_t bad_cap, int
 		return SP_ERR_ARG;
 	memset(&s, 0, sizeof s);
 	s.uid = uid;
+	s.euid = geteuid();
 	s.how = how;
 	s.bad = bad;
 	s.bad_cap = bad_cap;
