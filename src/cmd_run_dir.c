@@ -153,8 +153,8 @@ static int safe_ancestors(const struct run *r)
 			break;
 		}
 	}
-	if (realpath(path, real) == NULL)
-		return EXIT_OK;
+	if (realpath(path, real) == NULL || strcmp(real, path) == 0)
+		return EXIT_OK; /* nothing resolved differently: every directory was checked above */
 	for (i = 1; ; i++) {
 		while (real[i] != '\0' && real[i] != '/')
 			i++;
