@@ -426,14 +426,20 @@ int run_guard_start(struct run *r)
 		sigset_t all;
 		char c;
 		ssize_t n;
-		int fd;
+		int fd, lo, hi;
 		/* Short-lived and deaf to the app's signals: it only waits for the exec's outcome. */
 		(void)sigfillset(&all);
 		(void)sigprocmask(SIG_SETMASK, &all, NULL);
 		close(p[1]);
-		for (fd = 3; fd < 1024; fd++)
-			if (fd != p[0] && fd != r->dirfd)
-				(void)close(fd);
+		/* Everything but the pipe and DIR: by ranges (close_range, Linux 5.11), else one by one. */
+		lo = p[0] < r->dirfd ? p[0] : r->dirfd;
+		hi = p[0] < r->dirfd ? r->dirfd : p[0];
+		if ((lo > 3 && close_range(3, (unsigned int)lo - 1, 0) != 0) ||
+		    (hi > lo + 1 && close_range((unsigned int)lo + 1, (unsigned int)hi - 1, 0) != 0) ||
+		    close_range((unsigned int)hi + 1, ~0U, 0) != 0)
+			for (fd = 3; fd < 1024; fd++)
+				if (fd != p[0] && fd != r->dirfd)
+					(void)close(fd);
 		do
 			n = read(p[0], &c, 1);
 		while (n < 0 && errno == EINTR);
