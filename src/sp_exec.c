@@ -206,12 +206,12 @@ static int each_fd(int (*fn)(int fd, void *ctx), void *ctx)
 {
 	_Alignas(struct dirent64) char buf[4096];
 	struct rlimit rl;
-	ssize_t n = 0;
+	ssize_t n;
 	int dfd, err = SP_OK, fd, max = FD_SCAN_MAX;
 
 	dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
-		while (err == SP_OK && (n = getdents64(dfd, buf, sizeof buf)) > 0) {
+		while ((n = getdents64(dfd, buf, sizeof buf)) > 0) {
 			for (ssize_t off = 0; err == SP_OK && off < n;) {
 				const struct dirent64 *de = (const struct dirent64 *)(const void *)(buf + off);
 				char *end;
@@ -221,6 +221,8 @@ static int each_fd(int (*fn)(int fd, void *ctx), void *ctx)
 					continue;
 				err = fn((int)v, ctx);
 			}
+			if (err != SP_OK)
+				break;
 		}
 		close(dfd);
 		return err == SP_OK && n < 0 ? SP_ERR_IO : err;

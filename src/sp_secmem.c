@@ -30,6 +30,7 @@ typedef struct {
 } head;
 
 static struct {
+	unsigned char *map;   /* the mapping, guard pages included */
 	unsigned char *base;  /* the first byte after the low guard page */
 	size_t top;           /* end of the last block */
 	size_t last;          /* offset of the last block's header plus one; 0 when empty */
@@ -51,6 +52,7 @@ int sp_secmem_init(void)
 	arena.state = -1;
 	if (ARENA_BYTES % page != 0)
 		return SP_ERR_NOMEM;
+	/* cppcheck-suppress invalidFunctionArg ; MAP_ANONYMOUS takes fd -1 (mmap(2)) */
 	m = mmap(NULL, ARENA_BYTES + 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return SP_ERR_NOMEM;
@@ -59,6 +61,7 @@ int sp_secmem_init(void)
 		return SP_ERR_NOMEM;
 	}
 	(void)madvise(m + page, ARENA_BYTES, MADV_DONTDUMP);
+	arena.map = m; /* the process's for its lifetime: never unmapped */
 	arena.base = m + page;
 	arena.state = 1;
 	if (mlock(arena.base, ARENA_BYTES) == 0) {
