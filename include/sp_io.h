@@ -7,9 +7,13 @@
 
 #include "sp_identity.h"
 
+/* secret = SP_IO_LOCKED: the buffer comes from the locked arena (sp_secmem.h), for short-lived
+ * key material; free it with sp_io_free(buf, len, 1) only, never with sodium_free. */
+#define SP_IO_LOCKED 2
+
 /* Reads a whole regular file (O_NOFOLLOW is not used: users name files through symlinks on
  * purpose; fstat must say regular file or, for "-", any). Files over max: SP_ERR_LIMIT.
- * secret: buffer from sodium_malloc (free with sp_io_free(buf, len, 1)).
+ * secret: buffer from sodium_malloc (free with sp_io_free(buf, len, 1)), or SP_IO_LOCKED.
  * private_only: refuse a file readable or writable by group or others (SP_ERR_PERM).
  * The buffer always gets a NUL after len bytes. path "-" is stdin. */
 int sp_io_read_file(const char *path, size_t max, int secret, int private_only,

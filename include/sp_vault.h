@@ -13,6 +13,11 @@ typedef struct sp_vault sp_vault;
  * files and subdirectories ((uid_t)-1 / (gid_t)-1: leave as created); subdirectories of nested
  * names end with dir_mode. dirfd stays owned by the caller. */
 int sp_vault_begin(sp_vault **out, int dirfd, uid_t uid, gid_t gid, mode_t dir_mode);
+/* Tells v that dirfd held nothing when it began (the caller emptied it, and only the caller can
+ * write it): commit then moves each entry without looking at its name in dirfd first. A name
+ * that appeared anyway still fails its move (RENAME_NOREPLACE, or a look where the file system
+ * lacks it) with SP_ERR_UNSAFE_PATH, and what was moved is taken back. */
+void sp_vault_fresh(sp_vault *v);
 /* Creates entry e (name already validated) in staging: subdirectories as needed, the file with
  * O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC. owner_uid/gid override the vault's for this entry. */
 int sp_vault_open_entry(sp_vault *v, const sp_entry *e, uid_t owner_uid, gid_t owner_gid);

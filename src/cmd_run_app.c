@@ -64,7 +64,7 @@ static int read_entry(int dirfd, const char *name, unsigned char **buf, size_t *
 		(void)close(fd);
 	if (next < 0)
 		return SP_ERR_IO;
-	err = sp_io_read_fd(next, ENV_VALUE_MAX, 1, buf, len);
+	err = sp_io_read_fd(next, ENV_VALUE_MAX, SP_IO_LOCKED, buf, len);
 	(void)close(next);
 	return err;
 }

@@ -153,8 +153,8 @@ static int safe_ancestors(const struct run *r)
 			break;
 		}
 	}
-	if (realpath(path, real) == NULL)
-		return EXIT_OK;
+	if (realpath(path, real) == NULL || strcmp(real, path) == 0)
+		return EXIT_OK; /* nothing resolved differently: every directory was checked above */
 	for (i = 1; ; i++) {
 		while (real[i] != '\0' && real[i] != '/')
 			i++;
@@ -281,6 +281,7 @@ int run_open_dir(struct run *r)
 	err = sp_vault_begin(&r->v, r->dirfd, r->uid, r->gid, 0500);
 	if (err != SP_OK)
 		return sp_fail_path("run", r->dir, err);
+	sp_vault_fresh(r->v); /* take_over emptied DIR, which is ours and 0700 */
 	return EXIT_OK;
 }
 
@@ -408,8 +409,11 @@ int run_guard_start(struct run *r)
 	pid_t pid;
 
 	r->guard_fd = -1;
-	if (geteuid() != 0)
-		return EXIT_OK; /* no privilege to lose: the shim cleans up itself */
+	/* Without a tmpfs of our own, the process that fails to exec cleans up itself, as the user
+	 * it became: DIR and everything in it belong to that user, who may empty it (run_undo).
+	 * Only an unmount needs the privileges the drop gives up: then a helper keeps them. */
+	if (geteuid() != 0 || !r->mounted)
+		return EXIT_OK;
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return sp_fail("run: cannot make a pipe: %s", strerror(errno));
 	pid = fork();
@@ -422,14 +426,20 @@ int run_guard_start(struct run *r)
 		sigset_t all;
 		char c;
 		ssize_t n;
-		int fd;
+		int fd, lo, hi;
 		/* Short-lived and deaf to the app's signals: it only waits for the exec's outcome. */
 		(void)sigfillset(&all);
 		(void)sigprocmask(SIG_SETMASK, &all, NULL);
 		close(p[1]);
-		for (fd = 3; fd < 1024; fd++)
-			if (fd != p[0] && fd != r->dirfd)
-				(void)close(fd);
+		/* Everything but the pipe and DIR: by ranges (close_range, Linux 5.11), else one by one. */
+		lo = p[0] < r->dirfd ? p[0] : r->dirfd;
+		hi = p[0] < r->dirfd ? r->dirfd : p[0];
+		if ((lo > 3 && close_range(3, (unsigned int)lo - 1, 0) != 0) ||
+		    (hi > lo + 1 && close_range((unsigned int)lo + 1, (unsigned int)hi - 1, 0) != 0) ||
+		    close_range((unsigned int)hi + 1, ~0U, 0) != 0)
+			for (fd = 3; fd < 1024; fd++)
+				if (fd != p[0] && fd != r->dirfd)
+					(void)close(fd);
 		do
 			n = read(p[0], &c, 1);
 		while (n < 0 && errno == EINTR);

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/magic.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -18,6 +17,7 @@
 #include "sp_err.h"
 #include "sp_io.h"
 #include "sp_kdf.h"
+#include "sp_secmem.h"
 #include "run.h"
 
 #define PASS_MAX SP_PASS_MAX
@@ -172,6 +172,14 @@ static void describe(const char *var, const char *path, char *d, char *fix)
 	(void)snprintf(fix, PATH_MAX, "%s", src[0] != '\0' ? src : path);
 }
 
+/* describe(), done once, when a message needs it. */
+static const char *described(const char *var, const char *path, char *d, char *fix)
+{
+	if (d[0] == '\0')
+		describe(var, path, d, fix);
+	return d;
+}
+
 static int fail_reach(enum reach how, const char *desc, const char *fix,
     const struct stat *st, const char *what, const char *extra)
 {
@@ -264,7 +272,7 @@ static int fail_open(const struct run *r, const char *var, const char *path)
 }
 
 /* Reads a key or passphrase file (var names it) after checking that the app could not read it;
- * with unlinkable and --unlink-key, removes it. *text is sodium_malloc'd (sp_io_free(.., 1)). */
+ * with unlinkable and --unlink-key, removes it. *text is locked memory (sp_io_free(.., 1)). */
 static int load_file(struct run *r, const char *var, const char *path, int unlinkable, size_t max,
     const char *what, unsigned char **text, size_t *len)
 {
@@ -281,27 +289,30 @@ static int load_file(struct run *r, const char *var, const char *path, int unlin
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
 		return fail_open(r, var, path);
 	target_of(r, &t);
-	describe(var, path, desc, fix);
-	if (fstat(fd, &st) != 0 || fcntl(fd, F_SETFL, O_RDONLY) != 0) {
-		sp_fail("run: %s: %s", desc, strerror(errno));
+	/* The description reads /proc/self/mountinfo: only for a message. */
+	desc[0] = fix[0] = '\0';
+	if (fstat(fd, &st) != 0) {
+		sp_fail("run: %s: %s", described(var, path, desc, fix), strerror(errno));
 		goto out;
 	}
+	/* (Only a regular file is read, on which O_NONBLOCK changes nothing: it stays set.) */
 	if (!S_ISREG(st.st_mode)) {
-		sp_fail("run: %s: not a regular file", desc);
+		sp_fail("run: %s: not a regular file", described(var, path, desc, fix));
 		goto out;
 	}
 	if ((unsigned long long)st.st_size > max) {
-		sp_fail("run: %s: larger than %zu bytes: not a %s", desc, max, what);
+		sp_fail("run: %s: larger than %zu bytes: not a %s", described(var, path, desc, fix), max,
+		    what);
 		goto out;
 	}
 	how = reach_of(&t, &st);
 	/* The shim running as the app's own uid cannot keep the app out: it says so instead. */
 	if (how != REACH_NONE && !do_unlink && !(how == REACH_OWNER && t.self)) {
-		fail_reach(how, desc, fix, &st, what, "");
+		fail_reach(how, described(var, path, desc, fix), fix, &st, what, "");
 		goto out;
 	}
-	if ((err = sp_io_read_fd(fd, max, 1, text, len)) != SP_OK) {
-		sp_fail_path("run", desc, err);
+	if ((err = sp_io_read_fd(fd, max, SP_IO_LOCKED, text, len)) != SP_OK) {
+		sp_fail_path("run", described(var, path, desc, fix), err);
 		goto out;
 	}
 	if (do_unlink) {
@@ -309,12 +320,12 @@ static int load_file(struct run *r, const char *var, const char *path, int unlin
 			char extra[300];
 
 			(void)snprintf(extra, sizeof extra, ", and --unlink-key cannot remove it: %s", failed);
-			fail_reach(how, desc, fix, &st, what, extra);
+			fail_reach(how, described(var, path, desc, fix), fix, &st, what, extra);
 			goto out;
 		}
 		if (failed != NULL)
 			sp_fail("run: warning: %s: not removed (--unlink-key): %s; the app cannot read it",
-			    desc, failed);
+			    described(var, path, desc, fix), failed);
 	} else if (how == REACH_OWNER && t.self && r->key_warn[0] == '\0') {
 		(void)snprintf(r->key_warn, sizeof r->key_warn, "%s %s", var, path);
 	}
@@ -332,7 +343,7 @@ out:
 /* ---- passphrase ---- */
 
 /* The passphrase of src (its exact bytes, less one trailing LF or CR LF) into r->pass
- * (sodium_malloc'd). */
+ * (locked memory, sp_secmem.h). */
 static int set_pass(struct run *r, const char *var, const char *src, size_t n)
 {
 	if (src == NULL)
@@ -345,7 +356,7 @@ static int set_pass(struct run *r, const char *var, const char *src, size_t n)
 	if (sp_passphrase_check(src, n) != SP_OK)
 		return sp_fail("run: %s: the passphrase holds a line break or NUL byte: put it on one line "
 		    "(only one trailing newline is dropped)", var);
-	if ((r->pass = sodium_malloc(n + 1)) == NULL)
+	if ((r->pass = sp_secmem_alloc(n + 1)) == NULL)
 		return sp_fail_err("run", SP_ERR_NOMEM);
 	memcpy(r->pass, src, n);
 	r->pass[n] = '\0';
@@ -441,7 +452,7 @@ static int key_from_fd(struct run *r)
 		sp_fail("run: SECRETPACK_KEY_FD=%s: a directory, not the key", val);
 		goto out;
 	}
-	if ((err = sp_io_read_fd(fd, KEY_MAX, 1, &text, &len)) != SP_OK) {
+	if ((err = sp_io_read_fd(fd, KEY_MAX, SP_IO_LOCKED, &text, &len)) != SP_OK) {
 		sp_fail_path("run", "SECRETPACK_KEY_FD", err);
 		goto out;
 	}
@@ -454,18 +465,12 @@ out:
 	return rc;
 }
 
-/* sodium_malloc locks key pages but carries on silently when it may not: say so, once. */
+/* The locked arena (sp_secmem.h) carries on without the lock when it may not: say so, once. */
 static void warn_unlockable(void)
 {
-	unsigned char probe[64];
-
-	memset(probe, 0, sizeof probe);
-	if (mlock(probe, sizeof probe) != 0) {
+	if (sp_secmem_init() == SP_ERR_PRIV)
 		(void)sp_fail("run: warning: memory locking refused (%s): key pages may reach swap; "
 		    "raise RLIMIT_MEMLOCK (docker run --ulimit memlock=1048576)", strerror(errno));
-		return;
-	}
-	(void)munlock(probe, sizeof probe);
 }
 
 /* More than one of vars[0..n) set: one line naming them. */

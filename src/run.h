@@ -105,8 +105,9 @@ void run_signals_hold(struct run *r);
 int run_signals_pending(const struct run *r);
 /* Puts the signal mask and SIGXFSZ back as found, for the app. */
 void run_signals_release(struct run *r);
-/* Exec mode, when privileged: forks a helper that keeps the privileges to unmount and remove the
- * secrets if the exec fails (run_undo tells it); it exits as soon as the exec succeeds. */
+/* Exec mode, when privileged and DIR is a tmpfs the shim mounted: forks a helper that keeps the
+ * privileges to unmount it if the exec fails (run_undo tells it); it exits as soon as the exec
+ * succeeds. Otherwise no helper: the dropped process owns DIR and its entries and removes them. */
 int run_guard_start(struct run *r);
 /* Drops to the user and execs; returns only on failure, with the exit status. */
 int run_start_app(struct run *r);

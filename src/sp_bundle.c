@@ -8,6 +8,7 @@
 #include "sp_crypto.h"
 #include "sp_err.h"
 #include "sp_kdf.h"
+#include "sp_secmem.h"
 
 #define PREFIX_BYTES 15 /* magic, version, suite, header length */
 #define FIXED_BYTES 36  /* ... then created, expires, index length, context length */
@@ -138,10 +139,11 @@ static int r_u64(rbuf *b, uint64_t *v)
 	return r_uint(b, v, 8);
 }
 
-/* sodium_malloc aligns the end of the block, so round sizes up for structs. */
+/* Keys, stream states and chunks: from the locked arena (16-byte aligned), freed by
+ * sp_secmem_free. */
 static void *secure_alloc(size_t n)
 {
-	return sodium_malloc((n + 15) & ~(size_t)15);
+	return sp_secmem_alloc(n);
 }
 
 /* ---- validation ---- */
@@ -765,7 +767,7 @@ int sp_seal_begin(sp_sealer **out, const sp_seal_params *p, sp_write_fn w, void 
 	*out = s;
 	s = NULL;
 out:
-	sodium_free(k);
+	sp_secmem_free(k);
 	sp_seal_free(s);
 	return err;
 }
@@ -843,7 +845,7 @@ void sp_seal_free(sp_sealer *s)
 		return;
 	free(s->ct);
 	sodium_memzero(s->sign_sk, sizeof s->sign_sk);
-	sodium_free(s);
+	sp_secmem_free(s);
 }
 
 /* ---- opening ---- */
@@ -1184,7 +1186,7 @@ int sp_open_unlock(sp_opener *o, const unsigned char (*sk)[32], size_t n_sk, con
 	memcpy(o->sec->payload_key, k->payload_key, SP_KEY_BYTES);
 	o->state = ST_UNLOCKED;
 out:
-	sodium_free(k);
+	sp_secmem_free(k);
 	return err;
 }
 
@@ -1244,7 +1246,7 @@ static int read_index(sp_opener *o)
 	memcpy(o->sh, sh, sizeof sh);
 	if (crypto_secretstream_xchacha20poly1305_init_pull(&o->sec->st, sh, o->sec->payload_key) != 0)
 		return SP_ERR_TAMPERED;
-	if ((o->ct = malloc(cap)) == NULL || (idx = sodium_malloc(o->index_len)) == NULL) {
+	if ((o->ct = malloc(cap)) == NULL || (idx = secure_alloc(o->index_len)) == NULL) {
 		err = SP_ERR_NOMEM;
 		goto out;
 	}
@@ -1260,7 +1262,7 @@ static int read_index(sp_opener *o)
 	    !key_listed(&o->rcpt, o->opened_pk))
 		err = SP_ERR_PAYLOAD; /* the list must name the key that opened it */
 out:
-	sodium_free(idx);
+	sp_secmem_free(idx);
 	return err;
 }
 
@@ -1567,7 +1569,7 @@ void sp_open_free(sp_opener *o)
 		sodium_memzero(o->entries, o->n_entries * sizeof *o->entries);
 		free(o->entries);
 	}
-	sodium_free(o->sec);
+	sp_secmem_free(o->sec);
 	free(o->ct);
 	free(o->hdr);
 	free(o);

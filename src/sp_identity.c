@@ -10,6 +10,7 @@
 #include "sp_err.h"
 #include "sp_identity.h"
 #include "sp_kdf.h"
+#include "sp_secmem.h"
 
 #define LABEL_ENCRYPTED "secretpack encrypted identity"
 #define LABEL_SIGN_ENCRYPTED "secretpack encrypted signing identity"
@@ -161,7 +162,7 @@ static size_t count_lines(const char *text, size_t len)
 typedef struct {
 	sp_pass_fn fn;
 	void *ctx;
-	char *buf;  /* sodium_malloc'd once asked */
+	char *buf;  /* locked memory (sp_secmem.h) once asked */
 	size_t len;
 	int asked;
 } pass_cache;
@@ -175,15 +176,14 @@ static int pass_get(pass_cache *pc)
 	pc->asked = 1;
 	if (pc->fn == NULL)
 		return SP_ERR_ARG;
-	if ((pc->buf = sodium_malloc(PASS_CAP)) == NULL)
+	if ((pc->buf = sp_secmem_alloc(PASS_CAP)) == NULL)
 		return SP_ERR_NOMEM;
 	pc->len = 0;
 	err = pc->fn(pc->ctx, pc->buf, PASS_CAP, &pc->len);
 	if (err == SP_OK && pc->len > PASS_CAP)
 		err = SP_ERR_ARG;
 	if (err != SP_OK) {
-		sodium_memzero(pc->buf, PASS_CAP);
-		sodium_free(pc->buf);
+		sp_secmem_free(pc->buf); /* wipes */
 		pc->buf = NULL;
 	}
 	return err;
@@ -191,10 +191,7 @@ static int pass_get(pass_cache *pc)
 
 static void pass_wipe(pass_cache *pc)
 {
-	if (pc->buf != NULL) {
-		sodium_memzero(pc->buf, PASS_CAP);
-		sodium_free(pc->buf);
-	}
+	sp_secmem_free(pc->buf); /* wipes */
 	pc->buf = NULL;
 }
 
@@ -218,7 +215,7 @@ static void keys_free(unsigned char (*sk)[32], size_t n)
 	if (sk == NULL)
 		return;
 	sodium_memzero(sk, n * sizeof *sk);
-	sodium_free(sk);
+	sp_secmem_free(sk);
 }
 
 /* The new keys go into a fresh array holding the old ones too, swapped in only on success,
@@ -243,7 +240,7 @@ int sp_identities_parse(sp_identities *ids, const char *text, size_t len, sp_pas
 	if (ids->n > SIZE_MAX / sizeof *sk - cap)
 		return SP_ERR_LIMIT;
 	cap += ids->n;
-	if ((sk = sodium_malloc(cap * sizeof *sk)) == NULL)
+	if ((sk = sp_secmem_alloc(cap * sizeof *sk)) == NULL)
 		return SP_ERR_NOMEM;
 	if (ids->n > 0)
 		memcpy(sk, ids->sk, ids->n * sizeof *sk);

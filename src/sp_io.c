@@ -17,11 +17,14 @@
 #include "sp_err.h"
 #include "sp_io.h"
 #include "sp_kdf.h"
+#include "sp_secmem.h"
 
 #define PASS_MAX SP_PASS_MAX
 
 static void *buf_alloc(size_t n, int secret)
 {
+	if (secret == SP_IO_LOCKED)
+		return sp_secmem_alloc(n);
 	return secret ? sodium_malloc(n) : malloc(n);
 }
 
@@ -30,7 +33,7 @@ void sp_io_free(unsigned char *buf, size_t len, int secret)
 	if (buf == NULL)
 		return;
 	if (secret) {
-		sodium_free(buf); /* sodium_free wipes */
+		sp_secmem_free(buf); /* wipes; takes the arena's blocks and sodium_malloc's alike */
 	} else {
 		(void)len;
 		free(buf);

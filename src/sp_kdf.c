@@ -6,6 +6,7 @@
 
 #include "sp_err.h"
 #include "sp_kdf.h"
+#include "sp_secmem.h"
 
 int sp_passphrase_check(const char *pass, size_t len)
 {
@@ -107,7 +108,7 @@ int sp_kdf_argon2id_raw(unsigned char *out, size_t outlen, const void *pwd, size
 	if (total < pwdlen || total > UINT32_MAX)
 		return SP_ERR_ARG;
 	/* argon2_context takes mutable pointers: hand it a private, wiped copy of the inputs. */
-	if ((buf = sodium_malloc(total + 1)) == NULL)
+	if ((buf = sp_secmem_alloc(total + 1)) == NULL)
 		return SP_ERR_NOMEM;
 	memset(&ctx, 0, sizeof ctx);
 	ctx.out = out;
@@ -130,6 +131,6 @@ int sp_kdf_argon2id_raw(unsigned char *out, size_t outlen, const void *pwd, size
 	if (err != SP_OK)
 		sodium_memzero(out, outlen);
 	sodium_memzero(&ctx, sizeof ctx);
-	sodium_free(buf);
+	sp_secmem_free(buf); /* wipes */
 	return err;
 }

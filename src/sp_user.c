@@ -366,7 +366,7 @@ int sp_user_read_db(const char *path, char **text, size_t *len, struct stat *stp
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t got = 0;
+	size_t got = 0, cap;
 	int fd, err = SP_OK;
 
 	*text = NULL;
@@ -391,13 +391,28 @@ int sp_user_read_db(const char *path, char **text, size_t *len, struct stat *stp
 		err = SP_ERR_LIMIT;
 		goto out;
 	}
-	buf = malloc(SP_USER_DB_MAX + 1);
-	if (buf == NULL) {
-		err = SP_ERR_NOMEM;
-		goto out;
-	}
+	/* Sized by fstat (a file that grows meanwhile gets more room, up to the cap): a few KiB from
+	 * the heap, not a 4 MiB mapping for every read. One byte over the size sees the end. */
+	cap = st.st_size < 4095 ? 4096 : (size_t)st.st_size + 1;
 	for (;;) {
-		ssize_t r = read(fd, buf + got, SP_USER_DB_MAX + 1 - got);
+		ssize_t r;
+		if (got == cap) {
+			char *more;
+			if (cap > SP_USER_DB_MAX) {
+				err = SP_ERR_LIMIT;
+				goto out;
+			}
+			cap = cap * 2 > SP_USER_DB_MAX + 1 ? SP_USER_DB_MAX + 1 : cap * 2;
+			if ((more = realloc(buf, cap + 1)) == NULL) {
+				err = SP_ERR_NOMEM;
+				goto out;
+			}
+			buf = more;
+		} else if (buf == NULL && (buf = malloc(cap + 1)) == NULL) {
+			err = SP_ERR_NOMEM;
+			goto out;
+		}
+		r = read(fd, buf + got, cap - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -544,24 +559,17 @@ static int creds_are(const sp_user *u)
 	return sp_user_compare_self(u, &self) == SP_OK && self.n_missing == 0;
 }
 
+/* Empty effective, permitted and inheritable sets. The ambient set needs no probe of its own (64
+ * prctl calls): the kernel keeps it within permitted and inheritable (capabilities(7)), so with
+ * both empty it is empty too. */
 static int no_caps_left(void)
 {
 	struct __user_cap_data_struct d[2];
-	int c;
 
 	if (caps_get(d) != SP_OK)
 		return 0;
-	if ((d[0].effective | d[1].effective | d[0].permitted | d[1].permitted | d[0].inheritable |
-	    d[1].inheritable) != 0)
-		return 0;
-	for (c = 0; c < 64; c++) {
-		int set = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0);
-		if (set == 1)
-			return 0;
-		if (set < 0 && errno != EINVAL)
-			return 0; /* EINVAL: past the kernel's last capability, or no ambient set at all */
-	}
-	return 1;
+	return (d[0].effective | d[1].effective | d[0].permitted | d[1].permitted | d[0].inheritable |
+	    d[1].inheritable) == 0;
 }
 
 /* Root is out of reach: each way back must fail. If one works, we hold it again: refuse. */

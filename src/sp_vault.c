@@ -38,6 +38,7 @@ struct sp_vault {
 	uid_t uid;
 	gid_t gid;
 	mode_t dir_mode;
+	int fresh;     /* the destination was empty at begin (sp_vault_fresh) */
 	item *items;   /* everything created in staging, parents before children */
 	size_t n, cap;
 	int fd;        /* entry being written, -1 if none */
@@ -217,6 +218,12 @@ static int empty_dir(int fd, unsigned depth)
 			int e;
 			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 				continue;
+			/* Not a directory by its type: unlinked without a look first (unlinkat never
+			 * follows a symlink; a directory after all fails with EISDIR and is emptied). */
+			if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN && unlinkat(fd, de->d_name, 0) == 0) {
+				again = 1;
+				continue;
+			}
 			e = remove_tree_at(fd, de->d_name, depth + 1);
 			if (e == SP_OK)
 				again = 1;
@@ -337,6 +344,12 @@ int sp_vault_begin(sp_vault **out, int dirfd, uid_t uid, gid_t gid, mode_t dir_m
 	}
 	*out = v;
 	return SP_OK;
+}
+
+void sp_vault_fresh(sp_vault *v)
+{
+	if (v != NULL)
+		v->fresh = 1;
 }
 
 int sp_vault_open_entry(sp_vault *v, const sp_entry *e, uid_t owner_uid, gid_t owner_gid)
@@ -510,6 +523,12 @@ static int plan(sp_vault *v)
 		it->action = ACT_NONE;
 		if (p >= 0 && v->items[p].action != ACT_MERGE)
 			continue;
+		/* An empty destination: nothing to replace or merge, no lookup per name. A name that
+		 * appeared anyway fails its RENAME_NOREPLACE, and the move is rolled back. */
+		if (v->fresh) {
+			it->action = ACT_NEW;
+			continue;
+		}
 		err = open_parent(v->dirfd, it->name, NULL, &parent, &leaf);
 		if (err != SP_OK)
 			return err;
@@ -594,10 +613,16 @@ static int move_one(sp_vault *v, item *it)
 		return err;
 	}
 	if (it->action == ACT_NEW) {
+		struct stat st;
 		if (renameat2(from, leaf, to, leaf, RENAME_NOREPLACE) == 0)
 			goto out;
 		if (errno != EINVAL && errno != ENOSYS) {
 			err = errno == EEXIST ? SP_ERR_UNSAFE_PATH : err_from_errno(errno);
+			goto out;
+		}
+		/* No RENAME_NOREPLACE here: a fresh vault looks now what plan() did not. */
+		if (v->fresh && (fstatat(to, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)) {
+			err = SP_ERR_UNSAFE_PATH;
 			goto out;
 		}
 	}
@@ -811,6 +836,8 @@ typedef struct {
 	char *bad;
 	size_t bad_cap;
 	int why;
+	size_t seen;   /* names found, at every depth */
+	uid_t euid;    /* ours, asked once */
 } scan;
 
 static int refuse(scan *s, const char *path, int why)
@@ -836,6 +863,7 @@ static int check_dir(scan *s, int fd, const char *prefix, unsigned depth)
 		int sub;
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		s->seen++;
 		if ((size_t)snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "",
 		    de->d_name) >= sizeof path) {
 			err = refuse(s, de->d_name, SP_CLEAR_DEEP);
@@ -849,7 +877,7 @@ static int check_dir(scan *s, int fd, const char *prefix, unsigned depth)
 		if (depth == 0 && strncmp(de->d_name, SP_RESERVED_PREFIX "-stage-",
 		    sizeof SP_RESERVED_PREFIX + 6) == 0) {
 			/* A staging directory: private to its maker, so nothing in it is anyone else's. */
-			if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077) != 0)
+			if (!S_ISDIR(st.st_mode) || st.st_uid != s->euid || (st.st_mode & 0077) != 0)
 				err = refuse(s, path, SP_CLEAR_OWNER);
 			continue;
 		}
@@ -859,7 +887,7 @@ static int check_dir(scan *s, int fd, const char *prefix, unsigned depth)
 			err = refuse(s, path, SP_CLEAR_SYMLINK);
 		else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 			err = refuse(s, path, SP_CLEAR_SPECIAL);
-		else if (st.st_uid != geteuid() && (s->uid == (uid_t)-1 || st.st_uid != s->uid))
+		else if (st.st_uid != s->euid && (s->uid == (uid_t)-1 || st.st_uid != s->uid))
 			err = refuse(s, path, SP_CLEAR_OWNER);
 		else if ((st.st_mode & 022) != 0)
 			err = refuse(s, path, SP_CLEAR_WRITABLE);
@@ -895,6 +923,7 @@ int sp_vault_clear(int dirfd, uid_t uid, int how, char *bad, size_t bad_cap, int
 		return SP_ERR_ARG;
 	memset(&s, 0, sizeof s);
 	s.uid = uid;
+	s.euid = geteuid();
 	s.how = how;
 	s.bad = bad;
 	s.bad_cap = bad_cap;
@@ -905,6 +934,8 @@ int sp_vault_clear(int dirfd, uid_t uid, int how, char *bad, size_t bad_cap, int
 		*why = s.why;
 		if (err != SP_OK)
 			return err;
+		if (s.seen == 0)
+			return SP_OK; /* found empty: no second pass (a fresh tmpfs, every first start) */
 	}
 	return empty_dir(dirfd, 0);
 }

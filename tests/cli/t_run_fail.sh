@@ -115,6 +115,20 @@ refuse127() { # NAME STATUS COMMAND: exec fails with STATUS, one message, nothin
 }
 refuse127 "command not found" 127 "$C/nonexistent"
 refuse127 "command not executable" 126 "$C/noexec.sh"
+# No helper process stays root for this: the process that failed to exec, uid 1000 by then,
+# empties DIR itself. DIR is left empty, the app user's and private; a retry as another user
+# takes it over (only an empty one, so nothing of the first run was left) and starts.
+app retry <<'EOF'
+: >"$C/m/ran"
+echo "db=$(cat "$C/s/db_password")"
+EOF
+ns 'tmpfs "$C/s"; "$SP" run --bundle "$B" --dir "$C/s" --user app -- "$C/nonexistent" 2>/dev/null
+	echo "rc=$? dir=$(stat -c "%u %a" "$C/s") n=$(ls -A "$C/s" | wc -l)"
+	"$SP" run --bundle "$B" --dir "$C/s" --user other -- /bin/sh "$C/retry.sh"' >"$T/.out" 2>"$T/.err"
+is "exec fails as uid 1000: exit 127, DIR empty, uid 1000's, mode 0700" "rc=127 dir=1000 700 n=0" \
+	"$(grep '^rc=' "$T/.out")"
+is "exec fails: a retry as another user takes DIR over and starts with the secrets" "1|s3cret-db-password" \
+	"$(ran)|$(val db)"
 is "app's exit status passed through" 5 \
 	"$(rc ns 'tmpfs "$C/s"; "$SP" run --bundle "$B" --dir "$C/s" --user app -- /bin/sh -c "exit 5"')"
 is "bare command name found through PATH" 6 \

@@ -914,6 +914,47 @@ static void t_stage_moved(void **state)
 	assert_int_equal(unlinkat(d->fd, "moved", AT_REMOVEDIR), 0);
 }
 
+/* A fresh vault (the destination was emptied): the same result, nested names included. */
+static void t_fresh_commit(void **state)
+{
+	tdir *d = *state;
+	sp_vault *v;
+
+	need_root();
+	assert_int_equal(sp_vault_begin(&v, d->fd, 65534, 65534, 0500), SP_OK);
+	sp_vault_fresh(v);
+	assert_int_equal(stage(v, "db/primary/password", "p1", 0400), SP_OK);
+	assert_int_equal(stage(v, "top", "t", 0440), SP_OK);
+	assert_int_equal(sp_vault_commit(v), SP_OK);
+	sp_vault_free(v);
+	assert_content(d->fd, "db/primary/password", "p1");
+	assert_content(d->fd, "top", "t");
+	assert_int_equal(mode_of(d->fd, "top") & 07777, 0440);
+	assert_int_equal(mode_of(d->fd, "db") & 07777, 0500);
+	assert_no_staging(d);
+}
+
+/* A name that appeared in a fresh vault's destination after begin: the commit fails, the file
+ * there is left as it was, and nothing of the vault stays (what moved first is taken back). */
+static void t_fresh_name_appeared(void **state)
+{
+	tdir *d = *state;
+	sp_vault *v;
+	int reserved;
+
+	assert_int_equal(sp_vault_begin(&v, d->fd, NOID, NOGID, 0500), SP_OK);
+	sp_vault_fresh(v);
+	assert_int_equal(stage(v, "aaa_first", "1", 0400), SP_OK);
+	assert_int_equal(stage(v, "planted", "secret", 0400), SP_OK);
+	assert_int_equal(stage(v, "zzz_last", "1", 0400), SP_OK);
+	write_file(d->fd, "planted", "theirs");
+	assert_int_equal(sp_vault_commit(v), SP_ERR_UNSAFE_PATH);
+	sp_vault_free(v);
+	assert_content(d->fd, "planted", "theirs");
+	assert_int_equal(count_names(d->path, &reserved), 1);
+	assert_int_equal(reserved, 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -953,6 +994,8 @@ int main(void)
 		T(t_clear_refuses),
 		T(t_clear_purge),
 		T(t_stage_moved),
+		T(t_fresh_commit),
+		T(t_fresh_name_appeared),
 		cmocka_unit_test(t_is_ram),
 	};
 	if (sodium_init() < 0)
