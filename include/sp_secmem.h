@@ -11,7 +11,7 @@
  * Calling it is optional: the first sp_secmem_alloc does it. */
 int sp_secmem_init(void);
 
-/* n bytes, 16-byte aligned and zero-filled, from the arena; when the arena is full or unmapped,
+/* n bytes, 64-byte aligned and zero-filled, from the arena; when the arena is full or unmapped,
  * from sodium_malloc. NULL when neither can. The caller frees with sp_secmem_free. */
 void *sp_secmem_alloc(size_t n);
 

@@ -4,10 +4,10 @@
 # bytes can be found (nm --size-sort -S build/secretpack.unstripped names the symbols).
 # The floor is not ours: static glibc 2.36 makes a program that only calls write() 674,504 bytes
 # stripped, and the same program linked with what we use of libsodium, libargon2 (threads) and
-# inih 1,019,752 (Debian 12, gcc 12). LIMIT leaves about 1.5 % for growth over 1,183,040.
+# inih 1,019,752 (Debian 12, gcc 12). LIMIT leaves about 3 % for growth over 1,195,392 (issue 11's work merged).
 # Raise LIMIT only with the reason in the commit. Env: SP_SIZE_LIMIT overrides it (to try one).
 . "$SP_TESTS/cli/lib.sh"
-LIMIT=${SP_SIZE_LIMIT:-1200000}
+LIMIT=${SP_SIZE_LIMIT:-1230000}
 B=${BUILD:?}
 SP=${SP_REAL:-$SP} # under check-valgrind, $SP is the wrapper script
 if ! command -v file >/dev/null 2>&1; then

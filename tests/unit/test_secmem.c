@@ -24,7 +24,7 @@ static void test_blocks_zeroed_and_reused(void **state)
 	b = sp_secmem_alloc(33);
 	assert_non_null(a);
 	assert_non_null(b);
-	assert_true(((uintptr_t)a % 16) == 0 && ((uintptr_t)b % 16) == 0);
+	assert_true(((uintptr_t)a % 64) == 0 && ((uintptr_t)b % 64) == 0);
 	assert_true(b >= a + 100); /* no overlap */
 	assert_true(all_zero(a, 100) && all_zero(b, 33));
 	memset(a, 0x5a, 100);
