@@ -52,7 +52,8 @@ void sp_outfile_free(sp_outfile *of);
 /* A passphrase from SECRETPACK_PASSPHRASE, SECRETPACK_PASSPHRASE_FILE, or the terminal with echo
  * off (twice if confirm): the exact bytes, less one trailing LF or CR LF. *pass is sodium_malloc'd;
  * free with sp_io_free(...,1). No terminal and no variable: SP_ERR_ARG; empty or the entries
- * differ: SP_ERR_WRONG_PASS; a CR, LF or NUL inside: SP_ERR_ENCODING; too long: SP_ERR_LIMIT. */
+ * differ: SP_ERR_WRONG_PASS; a CR, LF or NUL inside: SP_ERR_ENCODING; too long: SP_ERR_LIMIT;
+ * both variables set: SP_ERR_DUPLICATE. */
 int sp_io_passphrase(char **pass, size_t *len, const char *prompt, int confirm);
 
 /* An sp_pass_fn for encrypted identities: asks sp_io_passphrase and copies into buf. */

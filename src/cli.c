@@ -75,13 +75,20 @@ int sp_fail_pass(const char *verb, int err)
 		return sp_fail("%s: empty passphrase, or the two entries differ: try again", verb);
 	case SP_ERR_LIMIT:
 		return sp_fail("%s: passphrase longer than %d bytes: use a shorter one", verb, SP_PASS_MAX);
+	case SP_ERR_DUPLICATE:
+		return sp_fail("%s: more than one passphrase source: SECRETPACK_PASSPHRASE and "
+		    "SECRETPACK_PASSPHRASE_FILE are both set: keep one and unset the other (an empty value "
+		    "unsets it)", verb);
 	case SP_ERR_ENCODING:
 		/* Named by the same precedence sp_io_passphrase reads them in. */
 		(void)sp_fail("%s: %s: the passphrase holds a line break or NUL byte: put it on one line "
 		    "(only one trailing newline is dropped)", verb, pass_source());
 		return EXIT_USAGE;
-	default:
-		return sp_fail_path(verb, "SECRETPACK_PASSPHRASE_FILE", err);
+	default: {
+		const char *file = getenv("SECRETPACK_PASSPHRASE_FILE");
+		/* The file as the user named it, so the fix (chmod 600 FILE) can be pasted. */
+		return sp_fail_path(verb, file != NULL && *file ? file : "SECRETPACK_PASSPHRASE_FILE", err);
+	}
 	}
 }
 
@@ -131,7 +138,8 @@ static int identity_fail(const char *verb, const char *shown, int err, size_t ba
 	if (err == SP_ERR_KEY_KIND)
 		return sp_fail("%s: %s: line %zu: this is a signing key, not an identity: give it to "
 		    "seal --sign, and -i an identity from secretpack keygen", verb, shown, bad);
-	if (err == SP_ERR_ARG)
+	if (err == SP_ERR_ARG || (err == SP_ERR_DUPLICATE && env_set("SECRETPACK_PASSPHRASE") &&
+	    env_set("SECRETPACK_PASSPHRASE_FILE")))
 		return sp_fail_pass(verb, err);
 	if (err == SP_ERR_WRONG_PASS)
 		return sp_fail("%s: %s: wrong passphrase for the encrypted identity", verb, shown);

@@ -496,6 +496,8 @@ int sp_io_passphrase(char **pass, size_t *len, const char *prompt, int confirm)
 
 	*pass = NULL;
 	*len = 0;
+	if (env != NULL && *env && file != NULL && *file)
+		return SP_ERR_DUPLICATE; /* neither is silently preferred (run refuses both too) */
 	if (env != NULL && *env)
 		return pass_from_buf(pass, len, env, strlen(env));
 	if (file != NULL && *file) {

@@ -204,3 +204,26 @@ is "-i wins over two key variables (cat)" "s3cret-db-password" \
 	"$(SECRETPACK_KEY="$WRONG" SECRETPACK_KEY_FILE="$T/wrong" "$SP" cat -i "$T/id" "$T/b.spk" db)"
 SECRETPACK_KEY="$WRONG" SECRETPACK_KEY_FD=3 "$SP" set -i "$T/id" "$T/kv.spk" extra "$T/in/db" 3<"$T/wrong"
 is "-i wins over two key variables (set)" "s3cret-db-password" "$("$SP" cat -i "$T/id" "$T/kv.spk" extra)"
+# ---- two passphrase variables: refused as run refuses them, not one silently preferred ----
+printf 'pw\n' >"$T/pwfile"
+SECRETPACK_PASSPHRASE=pw "$SP" seal -p -o "$T/pp.spk" "$T/in/db" 2>/dev/null || notok "seal pp.spk"
+cp "$T/pp.spk" "$T/pp0.spk"
+chmod 644 "$T/pwfile"
+refuse "a loose SECRETPACK_PASSPHRASE_FILE: the fix names the file" "cat: $T/pwfile: .*chmod 600 $T/pwfile" \
+	code 1 env SECRETPACK_PASSPHRASE_FILE="$T/pwfile" "$SP" cat -p "$T/pp.spk" db
+chmod 600 "$T/pwfile"
+SECRETPACK_PASSPHRASE=pw "$SP" keygen -p -o "$T/encid" >/dev/null 2>&1 || notok "keygen -p encid"
+PP="more than one passphrase source: SECRETPACK_PASSPHRASE and SECRETPACK_PASSPHRASE_FILE are both set: keep one and unset the other"
+for v in "cat|cat -p BUNDLE db" "open|open -p -o $T/kvout/pp BUNDLE" "inspect|inspect -p BUNDLE" \
+	"check|check -p BUNDLE" "set|set BUNDLE db2 $T/in/db" "rekey|rekey BUNDLE" \
+	"seal|seal -p -o $T/kvout/new.spk $T/in/db" "keygen|keygen -p -o $T/kvout/newid" \
+	"cat (encrypted identity)|cat -i $T/encid $T/b.spk db"; do
+	vb=${v%%|*}; args=$(printf '%s' "${v#*|}" | sed "s|BUNDLE|$T/pp.spk|")
+	# shellcheck disable=SC2086
+	refuse "$vb: SECRETPACK_PASSPHRASE and SECRETPACK_PASSPHRASE_FILE both set: refused, naming both" \
+		"${vb%% *}: $PP" code 1 env SECRETPACK_PASSPHRASE=other SECRETPACK_PASSPHRASE_FILE="$T/pwfile" "$SP" $args
+done
+same "refused passphrase sources: the bundle byte-identical" "$T/pp0.spk" "$T/pp.spk"
+is "refused passphrase sources: nothing written" "" "$(ls "$T/kvout" | grep -E '^(pp|new.spk|newid)$')"
+is "one passphrase variable still opens it" "s3cret-db-password" \
+	"$(SECRETPACK_PASSPHRASE_FILE="$T/pwfile" "$SP" cat -p "$T/pp.spk" db)"
