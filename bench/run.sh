@@ -23,6 +23,17 @@ SP=$(realpath "$1") STREAM=$(realpath "$2")
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${BENCH_OUT:-$(dirname "$STREAM")}
 BASE=${BASE:-}
+# The unstripped twin of a binary (same build id: BIN.unstripped or the build directory's), for
+# callgrind: --dump-before=execve finds execve by its symbol. BIN itself when there is none.
+bid() { file -L "$1" 2>/dev/null | sed -n 's/.*BuildID\[[a-z0-9]*\]=\([0-9a-f]*\).*/\1/p'; }
+twin() {
+	for u in "$1.unstripped" "$(dirname "$1")/build/secretpack.unstripped"; do
+		if [ -f "$u" ] && [ -n "$(bid "$1")" ] && [ "$(bid "$u")" = "$(bid "$1")" ]; then
+			echo "$u"; return
+		fi
+	done
+	echo "$1"
+}
 
 if [ "${SP_BENCH_NS:-}" != 1 ]; then
 	die() { echo "bench: $*" >&2; exit 1; }
@@ -172,11 +183,19 @@ hf() {
 		instr=-
 		# (the smoke run counts one command's instructions: valgrind takes a while to start)
 		if [ "$name" = start ] && { [ "$smoke" = 0 ] || [ "${id#base-}" = run10 ]; }; then
-			find "$W" -maxdepth 1 -name 'cg.*' -delete
-			# Instructions of the command's own processes (the exec'd /bin/true runs natively);
-			# "-" where valgrind cannot run it (an ASan build).
-			if reap valgrind --tool=callgrind --vgdb=no -q --callgrind-out-file="$W/cg.%p" $c >/dev/null 2>>"$LOG"; then
-				instr=$(find "$W" -maxdepth 1 -name 'cg.*' -exec cat {} + | awk '/^summary:/ { s += $2 } END { print s + 0 }')
+			rm -rf "$W/cg" && mkdir -m 1777 "$W/cg"
+			# Instructions of the command's own processes up to their exec of the app (which runs
+			# natively): --dump-before=execve writes the count a process has when it execs, after
+			# run dropped to nobody (hence a directory anyone may write); "-" where valgrind
+			# cannot run it (an ASan build).
+			cg=$c
+			case "$c" in
+			"$SP "*) cg="$(twin "$SP") ${c#"$SP "}" ;;
+			"$BASE "*) cg="$(twin "$BASE") ${c#"$BASE "}" ;;
+			esac
+			if reap valgrind --tool=callgrind --vgdb=no -q --dump-before=execve \
+				--callgrind-out-file="$W/cg/cg.%p" $cg >/dev/null 2>>"$LOG"; then
+				instr=$(find "$W/cg" -maxdepth 1 -name 'cg.*' -exec cat {} + | awk '/^summary:/ { s += $2 } END { print s + 0 }')
 			fi
 		fi
 		printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$id" "$(tail -n 1 "$W/rss")" "$calls" "$instr" >>"$OUT/rss.txt"

@@ -14,11 +14,11 @@ FUZZ_LIBS = $(shell pkg-config --libs libsodium libargon2 inih) -pthread
 FUZZ_HARNESSES = fuzz_bundle fuzz_index fuzz_armor fuzz_keys fuzz_manifest fuzz_passwd
 
 # The core sources each harness needs; never main.c, cli.c, cmd_*.c or sp_io.c.
-FUZZ_SRC_fuzz_bundle = sp_bundle sp_crypto sp_kdf sp_err
-FUZZ_SRC_fuzz_index = sp_bundle sp_crypto sp_kdf sp_err
+FUZZ_SRC_fuzz_bundle = sp_bundle sp_crypto sp_kdf sp_err sp_secmem
+FUZZ_SRC_fuzz_index = sp_bundle sp_crypto sp_kdf sp_err sp_secmem
 FUZZ_SRC_fuzz_armor = sp_encoding sp_crypto sp_err
-FUZZ_SRC_fuzz_keys = sp_identity sp_encoding sp_crypto sp_kdf sp_err
-FUZZ_SRC_fuzz_manifest = sp_manifest sp_bundle sp_encoding sp_crypto sp_kdf sp_err
+FUZZ_SRC_fuzz_keys = sp_identity sp_encoding sp_crypto sp_kdf sp_err sp_secmem
+FUZZ_SRC_fuzz_manifest = sp_manifest sp_bundle sp_encoding sp_crypto sp_kdf sp_err sp_secmem
 FUZZ_SRC_fuzz_passwd = sp_user sp_err
 # Harnesses that reach Argon2id remember its results (kdf_memo.c): one derivation per salt and
 # costs instead of one per input.
