@@ -574,7 +574,7 @@ int sp_cli_sign_key(const char *verb, const char *path, unsigned char sk[64], un
 	return err;
 }
 
-int sp_cli_sign_key_text(const char *verb, const char *path, const unsigned char *text, size_t len,
+int sp_cli_sign_key_text(const char *verb, const char *shown, const unsigned char *text, size_t len,
     unsigned char sk[64], unsigned char pk[32])
 {
 	size_t bad = 0;
@@ -584,15 +584,15 @@ int sp_cli_sign_key_text(const char *verb, const char *path, const unsigned char
 		return EXIT_OK;
 	if (err == SP_ERR_KEY_KIND)
 		return sp_fail("%s: %s: an identity (encryption key), not a signing key: make one with "
-		    "secretpack keygen --sign", verb, path);
+		    "secretpack keygen --sign", verb, shown);
 	if (err == SP_ERR_ENCODING && bad == 0)
 		return sp_fail("%s: %s: expected one signing key (SPKSIGSEC1... or SPKSIGENC1...) from "
-		    "secretpack keygen --sign", verb, path);
+		    "secretpack keygen --sign", verb, shown);
 	if (err == SP_ERR_WRONG_PASS)
-		return sp_fail("%s: %s: wrong passphrase for the signing key", verb, path);
+		return sp_fail("%s: %s: wrong passphrase for the signing key", verb, shown);
 	if (err == SP_ERR_ARG || (err != SP_ERR_ENCODING && err != SP_ERR_CHECKSUM && bad == 0))
 		return sp_fail_pass(verb, err);
-	return sp_fail("%s: %s: line %zu: %s", verb, path, bad, sp_err_str(err));
+	return sp_fail("%s: %s: line %zu: %s", verb, shown, bad, sp_err_str(err));
 }
 
 int sp_cli_discard(void *ctx, size_t idx, const unsigned char *buf, size_t len)

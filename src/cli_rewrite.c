@@ -558,8 +558,16 @@ int sp_rw_commit(struct sp_rewrite *rw, const struct sp_rw_entry *e, size_t n)
 	sp.expires = rw->set_expires ? rw->expires : rw->info.expires;
 	/* A kept expiry already past (--allow-expired): the format wants it after the creation time,
 	 * so the old creation time is kept with it; a renewal (rekey --expires) makes it fresh. */
-	if (sp.expires != 0 && sp.expires <= sp.created)
+	if (sp.expires != 0 && sp.expires <= sp.created) {
 		sp.created = rw->info.created;
+		if (!rw->allow_expired) { /* it expired while the editor ran or the KDF worked */
+			char when[32];
+			(void)sp_time_format(when, sizeof when, sp.expires);
+			(void)sp_fail("%s: %s: note: expired %s, while it was being rewritten; the new bundle "
+			    "keeps that expiry: renew it with 'secretpack rekey --expires TIME'", rw->verb,
+			    rw->bundle, when);
+		}
+	}
 	sp.context = rw->context != NULL ? rw->context : rw->info.context;
 	sp.x25519 = (const unsigned char (*)[32])rw->pks;
 	sp.n_x25519 = rw->n_pks;

@@ -615,7 +615,8 @@ int cmd_edit(int argc, char **argv)
 	(void)snprintf(target, sizeof target, "%s/files%s%s", e.path, name ? "/" : "", name ? name : "");
 	if (run_editor(&e, target, &set, &old) != EXIT_OK)
 		goto out;
-	if (e.only >= 0 ? collect_one(&e, name) != EXIT_OK : scan(&e, dup(e.files), "", 1) != EXIT_OK)
+	if (e.only >= 0 && name != NULL ? collect_one(&e, name) != EXIT_OK
+	    : scan(&e, dup(e.files), "", 1) != EXIT_OK)
 		goto out;
 	/* Old entries in their order, with their metadata; added files after them, by name. */
 	if ((list = calloc(e.n_w > rw.n_old ? e.n_w : rw.n_old ? rw.n_old : 1, sizeof *list)) == NULL) {

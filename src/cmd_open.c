@@ -293,12 +293,27 @@ static int cat_changed(const char *path, int err, const struct cat_state *c)
 	    "the bundle", path, sp_err_str(err), (unsigned long long)c->written);
 }
 
+/* An anonymous memory file for the staged ciphertext, sealable, not executable where the kernel
+ * knows MFD_NOEXEC_SEAL (Linux 6.3; vm.memfd_noexec=2 refuses memfds without it). */
+static int stage_open(void)
+{
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+	int fd = memfd_create("secretpack-cat", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create("secretpack-cat", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	return fd;
+}
+
 int cmd_cat(int argc, char **argv)
 {
 	struct sp_unlock_req req = { .verb = "cat", .check = 1 };
 	struct cat_state c = { 0, 0 };
 	struct stage st = { -1, 0 };
 	const sp_entry *entries = NULL;
+	sp_bundle_info info;
 	sp_source *src = NULL;
 	sp_opener *o = NULL;
 	size_t n = 0, i;
@@ -312,10 +327,15 @@ int cmd_cat(int argc, char **argv)
 	if ((rc = sp_cli_unlock(&req, &src, &o)) != EXIT_OK)
 		return rc;
 	rc = EXIT_FAIL;
-	if (!sp_source_rereadable(src)) {
-		if ((st.fd = memfd_create("secretpack-cat", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0) {
-			rc = sp_fail("cat: %s: cannot stage the bundle read from a pipe (memfd_create: %s): "
-			    "pass the bundle as a file", req.bundle, strerror(errno));
+	sp_open_info(o, &info);
+	/* A pipe cannot be read twice. A signed bundle is staged from a file too: the second pass
+	 * re-authenticates each message under the file key, which every recipient holds, so only
+	 * the sealed copy of what pass 1 verified binds it to the signer's bytes. */
+	if (!sp_source_rereadable(src) || info.is_signed) {
+		if ((st.fd = stage_open()) < 0) {
+			rc = sp_fail("cat: %s: cannot stage the bundle (memfd_create: %s): %s", req.bundle,
+			    strerror(errno), info.is_signed ? "check that /proc/sys/vm/memfd_noexec is "
+			    "below 2 or that the kernel has memfd" : "pass the bundle as a file");
 			goto out;
 		}
 		if ((err = sp_open_tee(o, stage_write, &st)) != SP_OK) {

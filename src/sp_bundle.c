@@ -139,7 +139,7 @@ static int r_u64(rbuf *b, uint64_t *v)
 	return r_uint(b, v, 8);
 }
 
-/* Keys, stream states and chunks: from the locked arena (16-byte aligned), freed by
+/* Keys, stream states and chunks: from the locked arena (64-byte aligned), freed by
  * sp_secmem_free. */
 static void *secure_alloc(size_t n)
 {

@@ -182,6 +182,7 @@ struct sp_source {
 	int own_fd;
 	unsigned char peek[64];
 	size_t peek_len, peek_off;
+	off_t start; /* the offset the descriptor was at (stdin need not be at 0) */
 	unsigned char *mem; /* decoded armor */
 	size_t mem_len, mem_off;
 };
@@ -233,6 +234,8 @@ int sp_source_open(sp_source **out, const char *path)
 			goto out;
 		}
 	}
+	if ((s->start = lseek(s->fd, 0, SEEK_CUR)) < 0)
+		s->start = 0; /* a pipe: never rewound */
 	if ((err = read_full(s->fd, s->peek, sizeof s->peek, &s->peek_len)) != SP_OK)
 		goto out;
 	if (sp_armor_detect(s->peek, s->peek_len)) {
@@ -304,7 +307,7 @@ int sp_source_rewind(sp_source *s)
 	}
 	if (!sp_source_rereadable(s))
 		return SP_ERR_ARG;
-	if (lseek(s->fd, (off_t)s->peek_len, SEEK_SET) != (off_t)s->peek_len)
+	if (lseek(s->fd, s->start + (off_t)s->peek_len, SEEK_SET) != s->start + (off_t)s->peek_len)
 		return SP_ERR_IO;
 	s->peek_off = 0;
 	return SP_OK;

@@ -39,6 +39,7 @@ static struct {
 	size_t last;          /* offset of the last block's header plus one; 0 when empty */
 	int state;            /* 0 not tried, 1 mapped, -1 cannot be mapped */
 	int locked;           /* all of it */
+	int lock_errno;       /* why not, for a later sp_secmem_init */
 } arena;
 
 int sp_secmem_init(void)
@@ -48,8 +49,11 @@ int sp_secmem_init(void)
 	unsigned char *m;
 	int e;
 
-	if (arena.state > 0)
+	if (arena.state > 0) {
+		if (!arena.locked)
+			errno = arena.lock_errno;
 		return arena.locked ? SP_OK : SP_ERR_PRIV;
+	}
 	if (arena.state < 0)
 		return SP_ERR_NOMEM;
 	arena.state = -1;
@@ -77,7 +81,7 @@ int sp_secmem_init(void)
 	for (len = ARENA_BYTES / 2; e == ENOMEM && len >= page; len /= 2)
 		if (mlock(arena.base, len) == 0)
 			break;
-	errno = e;
+	errno = arena.lock_errno = e;
 	return SP_ERR_PRIV;
 }
 

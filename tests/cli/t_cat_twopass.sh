@@ -110,4 +110,24 @@ cp "$T/race.orig" "$T/race.spk"
 	{ dd bs=4096 count=1 2>/dev/null; flip "$T/race.spk" $((RL - 17 - 1000)); cat; } >"$T/race.out"
 is "staged pipe: cat succeeds" 0 "$(cat "$T/race.rc")"
 cmp -s "$T/race.out" "$T/big" && ok "staged pipe: the whole entry" || notok "staged pipe: the whole entry"
+
+# A signed bundle is staged from a file too: the second pass authenticates each message under the
+# file key, which every recipient holds, so a recipient who is not the signer could otherwise put
+# content of its own behind the same header between the passes. Pass 2 must read the sealed copy
+# of what pass 1 verified: a change to the file after pass 1 changes nothing.
+SIGNER=$(tail -n 1 "$T/sig.out")
+"$SP" seal -r "$RCPT" --sign "$T/sig" -o "$T/srace.spk" "$T/big" 2>"$T/.err" || { notok "seal --sign srace"; cat "$T/.err"; }
+SRL=$(size "$T/srace.spk")
+{ "$SP" cat --trust "$SIGNER" "$T/srace.spk" big 2>"$T/race.err"; echo $? >"$T/race.rc"; } |
+	{ dd bs=4096 count=1 2>/dev/null; flip "$T/srace.spk" $((SRL - 64 - 17 - 1000)); cat; } >"$T/race.out"
+is "signed file, changed after pass 1: cat succeeds (pass 2 reads the staged copy)" 0 "$(cat "$T/race.rc")"
+cmp -s "$T/race.out" "$T/big" && ok "signed file, changed after pass 1: the whole signed entry" ||
+	notok "signed file, changed after pass 1: the whole signed entry"
+nothing "signed file, changed before: refused" "signature|payload authentication" "$SP" cat --trust "$SIGNER" "$T/srace.spk" big
+
+# stdin a file read from an offset other than 0 (a caller consumed a prefix): rewound to where
+# it started, not to 0.
+{ head -c 100 /dev/urandom; cat "$T/b.spk"; } >"$T/pre.spk"
+is "cat - from a stdin file at offset 100: the entry" "$(od -An -tx1 "$T/first" | md5sum)" \
+	"$({ dd of=/dev/null bs=100 count=1 2>/dev/null; "$SP" cat - first; } <"$T/pre.spk" | od -An -tx1 | md5sum)"
 echo "1..$_n"

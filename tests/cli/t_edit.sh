@@ -321,4 +321,17 @@ fi
 
 "$SP" edit -h >"$T/h" 2>&1; is "edit -h: exit 0, usage" "0|usage: secretpack edit" "$?|$(head -c 22 "$T/h")"
 is "edit: no bundle is a usage error" "2" "$(rc "$SP" edit -i "$T/a")"
+
+# ---- the bundle expires while the editor runs: the edit is kept, with a note (not silently) ----
+"$SP" seal -r "$A" --expires 2s -o "$T/exp.spk" "$T/in/db" 2>/dev/null || notok "seal --expires 2s"
+editor slow 'sleep 3; printf "changed-late" >"$1/db"'
+env EDITOR="$T/ed-slow" "$SP" edit -i "$T/a" "$T/exp.spk" >"$T/out" 2>"$T/err"
+is "expired while editing: exit 0 (the edit is not lost)" 0 $?
+if [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "^secretpack: edit: .*: note: expired .*while it was being rewritten.*rekey --expires" "$T/err"; then
+	ok "expired while editing: one note line naming rekey --expires"
+else
+	notok "expired while editing: one note line naming rekey --expires"; sed 's/^/# /' "$T/err"
+fi
+is "expired while editing: the edit is in the bundle" "changed-late" \
+	"$("$SP" cat -i "$T/a" --allow-expired "$T/exp.spk" db 2>/dev/null)"
 echo "1..$_n"
