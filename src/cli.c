@@ -595,15 +595,6 @@ int sp_cli_sign_key_text(const char *verb, const char *shown, const unsigned cha
 	return sp_fail("%s: %s: line %zu: %s", verb, shown, bad, sp_err_str(err));
 }
 
-int sp_cli_discard(void *ctx, size_t idx, const unsigned char *buf, size_t len)
-{
-	(void)ctx;
-	(void)idx;
-	(void)buf;
-	(void)len;
-	return SP_OK;
-}
-
 void sp_cli_json_str(const char *s)
 {
 	putchar('"');

@@ -171,8 +171,6 @@ int cmd_rm(int argc, char **argv);
 int cmd_rekey(int argc, char **argv);
 int cmd_edit(int argc, char **argv);
 
-/* A sink for sp_open_payload that keeps nothing (the payload is only authenticated). */
-int sp_cli_discard(void *ctx, size_t idx, const unsigned char *buf, size_t len);
 /* Prints s as a JSON string on stdout, control characters escaped. */
 void sp_cli_json_str(const char *s);
 /* A growing buffer for armored output, built in memory (the armor limit caps it) and written at
