@@ -130,4 +130,40 @@ nothing "signed file, changed before: refused" "signature|payload authentication
 { head -c 100 /dev/urandom; cat "$T/b.spk"; } >"$T/pre.spk"
 is "cat - from a stdin file at offset 100: the entry" "$(od -An -tx1 "$T/first" | md5sum)" \
 	"$({ dd of=/dev/null bs=100 count=1 2>/dev/null; "$SP" cat - first; } <"$T/pre.spk" | od -An -tx1 | md5sum)"
+
+# The real attack on the two passes: a recipient who is not the signer holds the file key, so it
+# can encrypt content of its own under the same payload key and stream header
+# (tests/cli/forge_payload.py), keeping the header, every nonce and the signature trailer; only
+# the signature tells the forged file from the signed one. secretstream chains each message into
+# the next nonce, so the forgery keeps the first 1 MiB (16 messages, byte-identical) and replaces
+# the other 3 MiB with 'A's: swapped in (same inode, same length) after pass 1 verified the file,
+# while pass 2 is held by the pipe within that first MiB, every message would authenticate if
+# pass 2 read the file. It must print the signed entry, whole, and none of the forgery.
+"$SP" seal -r "$RCPT" --sign "$T/sig" -o "$T/frace.spk" "$T/big" 2>"$T/.err" || { notok "seal --sign frace"; cat "$T/.err"; }
+{ head -c 1048576 "$T/big"; head -c 3145728 /dev/zero | tr '\0' A; } >"$T/forged.bin"
+is "forger: a payload of the recipient's own under the signed header" \
+	"forged: 4194304 bytes in 64 content messages, first 16 unchanged" \
+	"$(/usr/bin/python3 "$SP_TESTS/cli/forge_payload.py" "$T/id" "$T/frace.spk" "$T/forged.bin" "$T/frace.forged" 2>&1)"
+FHL=$(od -An -tu4 -j 11 -N 4 "$T/frace.spk" | tr -d ' ')
+cmp -s -n $((FHL + 24)) "$T/frace.spk" "$T/frace.forged" && ! cmp -s "$T/frace.spk" "$T/frace.forged" &&
+	[ "$(size "$T/frace.spk")" -eq "$(size "$T/frace.forged")" ] &&
+	ok "forger: same header, stream header and length, another payload" ||
+	notok "forger: same header, stream header and length, another payload"
+nothing "forged signed file, read once: refused on the signature" "signature" "$SP" cat --trust "$SIGNER" "$T/frace.forged" big
+# forged_in FILE: whether FILE holds 64 forged bytes in a row (random data never does)
+forged_in() { tr -c A '\n' <"$1" | grep -q '^A\{64\}'; }
+{ "$SP" cat --trust "$SIGNER" "$T/frace.spk" big 2>"$T/race.err"; echo $? >"$T/race.rc"; } |
+	{ dd bs=4096 count=1 2>/dev/null; dd if="$T/frace.forged" of="$T/frace.spk" bs=1048576 conv=notrunc 2>/dev/null; cat; } >"$T/race.out"
+cmp -s "$T/frace.spk" "$T/frace.forged" && ok "forged signed file, swapped after pass 1: the file now holds the forgery" ||
+	notok "forged signed file, swapped after pass 1: the file now holds the forgery"
+is "forged signed file, swapped after pass 1: cat succeeds" 0 "$(cat "$T/race.rc")"
+cmp -s "$T/race.out" "$T/big" && ok "forged signed file, swapped after pass 1: stdout is the signed entry, whole" ||
+	notok "forged signed file, swapped after pass 1: stdout is the signed entry, whole ($(size "$T/race.out") bytes)"
+if forged_in "$T/race.out"; then
+	notok "forged signed file, swapped after pass 1: no forged content on stdout"
+	echo "# forged bytes printed: $(tr -cd A <"$T/race.out" | wc -c) of $(size "$T/race.out"); stderr:"
+	sed 's/^/# /' "$T/race.err"
+else
+	ok "forged signed file, swapped after pass 1: no forged content on stdout"
+fi
 echo "1..$_n"
