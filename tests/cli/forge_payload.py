@@ -15,15 +15,11 @@
 # messages (same state, same plaintext), and the file can be swapped while the reader is there.
 # Prints "forged: <bytes> bytes in <n> content messages, first <k> unchanged".
 # Needs libsodium (ctypes).
-import base64
 import ctypes
-import ctypes.util
 import struct
 import sys
 
-na = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
-if na.sodium_init() < 0:
-    sys.exit("forge_payload: sodium_init failed")
+from bundlelib import die, file_key, identity, na, parse_header, subkey
 
 CHUNK = 65536  # SP_CHUNK_BYTES
 ABYTES = 17
@@ -32,54 +28,6 @@ SIG_BYTES = 64
 TAG_MESSAGE, TAG_FINAL = 0, 3
 STATE_BYTES = na.crypto_secretstream_xchacha20poly1305_statebytes()
 assert STATE_BYTES == 52, STATE_BYTES
-
-
-def die(msg):
-    sys.exit("forge_payload: " + msg)
-
-
-def identity(path):
-    for line in open(path):
-        line = line.strip()
-        if line.startswith("SPKSEC1"):
-            b32 = line[7:].upper()
-            return base64.b32decode(b32 + "=" * (-len(b32) % 8))[:32]
-    die("no SPKSEC1 line in " + path)
-
-
-def parse_header(b):
-    """-> (header bytes, X25519/Argon2 stanzas, signed?)"""
-    if b[:8] != b"SPKB\r\n\x1a\n":
-        die("not a binary bundle")
-    version = struct.unpack_from("<H", b, 8)[0]
-    hlen = struct.unpack_from("<I", b, 11)[0]
-    h = b[:hlen]
-    off = 36 + h[35]
-    count = h[off]
-    off += 1
-    stanzas = []
-    for _ in range(count):
-        t, n = h[off], struct.unpack_from("<H", h, off + 1)[0]
-        stanzas.append((t, h[off + 3:off + 3 + n]))
-        off += 3 + n
-    signed = version == 2 and h[off] == 1
-    return h, stanzas, signed
-
-
-def file_key(sk, stanzas):
-    pk = ctypes.create_string_buffer(32)
-    na.crypto_scalarmult_base(pk, sk)
-    fk = ctypes.create_string_buffer(32)
-    for t, body in stanzas:
-        if t == 1 and na.crypto_box_seal_open(fk, body, ctypes.c_ulonglong(len(body)), pk, sk) == 0:
-            return fk.raw
-    die("the identity opens no stanza of the bundle")
-
-
-def subkey(fk, i):
-    k = ctypes.create_string_buffer(32)
-    na.crypto_kdf_derive_from_key(k, ctypes.c_size_t(32), ctypes.c_uint64(i), b"SPKBNDL1", fk)
-    return k.raw
 
 
 def state_from_header(key, sh):
