@@ -138,7 +138,7 @@ $(BUILD)/obj/main.o: ALL_CPPFLAGS += -DSECRETPACK_VERSION='"$(VERSION)"'
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) src/cli.h src/run.h Makefile | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJ) tests/unit/unit.h | $(BUILD)
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJ) tests/unit/unit.h tests/unit/memio.h | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(CORE_OBJ) $(DYN_LIBS) -lcmocka
 
 # The fuzz regression test includes the harnesses.

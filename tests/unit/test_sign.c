@@ -1,6 +1,6 @@
 /* test_sign.c - format version 2: signed bundles, the trust check, the recipient list, and the
  * signing key texts. */
-#include "unit.h"
+#include "memio.h"
 
 #include <stdlib.h>
 
@@ -11,41 +11,6 @@
 #include "sp_encoding.h"
 #include "sp_err.h"
 #include "sp_identity.h"
-
-typedef struct {
-	unsigned char *p;
-	size_t len, cap;
-} membuf;
-
-typedef struct {
-	const unsigned char *p;
-	size_t len, off;
-} memsrc;
-
-static int mb_write(void *ctx, const unsigned char *buf, size_t len)
-{
-	membuf *m = ctx;
-
-	if (m->len + len > m->cap) {
-		m->cap = (m->len + len) * 2;
-		m->p = realloc(m->p, m->cap);
-		assert_non_null(m->p);
-	}
-	memcpy(m->p + m->len, buf, len);
-	m->len += len;
-	return SP_OK;
-}
-
-static int mem_read(void *ctx, unsigned char *buf, size_t len, size_t *got)
-{
-	memsrc *s = ctx;
-	size_t n = s->len - s->off < len ? s->len - s->off : len;
-
-	memcpy(buf, s->p + s->off, n);
-	s->off += n;
-	*got = n;
-	return SP_OK;
-}
 
 static int discard(void *ctx, size_t idx, const unsigned char *buf, size_t len)
 {
@@ -90,7 +55,7 @@ static void make(membuf *out, int signer)
 	p.entries = e;
 	p.n_entries = 2;
 	p.sign_sk = signer >= 0 ? ssk[signer] : NULL;
-	assert_int_equal(sp_seal_begin(&s, &p, mb_write, out), SP_OK);
+	assert_int_equal(sp_seal_begin(&s, &p, mem_write, out), SP_OK);
 	assert_int_equal(sp_seal_write(s, (const unsigned char *)"hello", 5), SP_OK);
 	assert_int_equal(sp_seal_write(s, (const unsigned char *)"abc", 3), SP_OK);
 	assert_int_equal(sp_seal_finish(s), SP_OK);
@@ -225,7 +190,7 @@ static void test_trailer(void **state)
 	assert_int_equal(verify_all(a.p, a.len - SP_SIGNATURE_BYTES, 0), SP_ERR_SIGNATURE);
 	assert_int_equal(open_all(a.p, a.len - 1, 0), SP_ERR_TRUNCATED);
 	assert_int_equal(verify_all(a.p, 300, 0), SP_ERR_SIGNATURE);
-	mb_write(&a, (const unsigned char *)"x", 1);
+	mem_write(&a, (const unsigned char *)"x", 1);
 	assert_int_equal(open_all(a.p, a.len, 0), SP_ERR_TRAILING);
 	assert_int_equal(verify_all(a.p, a.len, 0), SP_ERR_SIGNATURE);
 	a.len--;
@@ -266,7 +231,7 @@ static void test_recipient_list(void **state)
 	p.kdf = (sp_kdf_params){ SP_KDF_T_MIN, SP_KDF_M_MIN, SP_KDF_P_MIN };
 	p.entries = e;
 	p.n_entries = 1;
-	assert_int_equal(sp_seal_begin(&s, &p, mb_write, &b), SP_OK);
+	assert_int_equal(sp_seal_begin(&s, &p, mem_write, &b), SP_OK);
 	assert_int_equal(sp_seal_write(s, (const unsigned char *)"z", 1), SP_OK);
 	assert_int_equal(sp_seal_finish(s), SP_OK);
 	sp_seal_free(s);

@@ -1,7 +1,7 @@
 /* test_twopass.c - the two-pass opener (sp_open_authenticate, sp_open_restart, sp_open_entry,
  * sp_open_tee): nothing decrypted before the whole input authenticated, and a second pass that
  * releases only a prefix of what the first authenticated. */
-#include "unit.h"
+#include "memio.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,41 +21,6 @@ static unsigned char pk[32], sk[32], sign_pk[32], sign_sk[64];
 static const uint64_t sizes[N_ENTRIES] = { 98304, 3, 147456 };
 static unsigned char *content;
 static uint64_t total;
-
-typedef struct {
-	unsigned char *p;
-	size_t len, cap;
-} membuf;
-
-typedef struct {
-	const unsigned char *p;
-	size_t len, off;
-} memsrc;
-
-static int mem_write(void *ctx, const unsigned char *buf, size_t len)
-{
-	membuf *b = ctx;
-
-	if (b->len + len > b->cap) {
-		b->cap = (b->len + len) * 2;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->len, buf, len);
-	b->len += len;
-	return SP_OK;
-}
-
-static int mem_read(void *ctx, unsigned char *buf, size_t len, size_t *got)
-{
-	memsrc *s = ctx;
-	size_t n = s->len - s->off < len ? s->len - s->off : len;
-
-	memcpy(buf, s->p + s->off, n);
-	s->off += n;
-	*got = n;
-	return SP_OK;
-}
 
 /* Every piece the second pass hands out, with the entry it names. */
 typedef struct {
