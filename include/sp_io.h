@@ -29,6 +29,8 @@ void sp_io_free(unsigned char *buf, size_t len, int secret);
 
 /* Full write retrying on EINTR and short writes. */
 int sp_io_write_all(int fd, const unsigned char *buf, size_t len);
+/* Reads len bytes, or up to the end of input (*got says how many), retrying EINTR. */
+int sp_io_read_full(int fd, unsigned char *buf, size_t len, size_t *got);
 
 /* Bundle input: binary streamed from a file, or armored text decoded in memory. */
 typedef struct sp_source sp_source;

@@ -244,14 +244,13 @@ static int cat_piece(void *ctx, size_t idx, const unsigned char *buf, size_t len
 	return SP_OK;
 }
 
-/* A bundle from a pipe is read once: its ciphertext (never plaintext) is staged, as the first pass
- * reads it, in an anonymous tmpfs file (memfd: no name, this process's descriptor only), sealed
+/* A bundle from a pipe is read once, and a signed one must be read back exactly as verified: its
+ * ciphertext (never plaintext) is staged, as the first pass reads it, in an anonymous tmpfs file (memfd: no name, this process's descriptor only), sealed
  * against writes before the second pass reads it back. It takes tmpfs memory (the container's
  * memory limit), not this process's resident memory, and at most the bundle's own size, which the
  * format bounds (SP_BUNDLE_MAX). */
 struct stage {
 	int fd;
-	off_t off; /* the second pass's read position */
 };
 
 static int stage_write(void *ctx, const unsigned char *buf, size_t len)
@@ -263,22 +262,9 @@ static int stage_write(void *ctx, const unsigned char *buf, size_t len)
 
 static int stage_read(void *ctx, unsigned char *buf, size_t len, size_t *got)
 {
-	struct stage *st = ctx;
-	size_t n = 0;
+	const struct stage *st = ctx;
 
-	while (n < len) {
-		ssize_t r = pread(st->fd, buf + n, len - n, st->off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return SP_ERR_IO;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		st->off += r;
-	}
-	*got = n;
-	return SP_OK;
+	return sp_io_read_full(st->fd, buf, len, got);
 }
 
 /* One line for a failure of the second pass: the bundle changed after the first authenticated
@@ -311,7 +297,7 @@ int cmd_cat(int argc, char **argv)
 {
 	struct sp_unlock_req req = { .verb = "cat", .check = 1 };
 	struct cat_state c = { 0, 0 };
-	struct stage st = { -1, 0 };
+	struct stage st = { -1 };
 	const sp_entry *entries = NULL;
 	sp_bundle_info info;
 	sp_source *src = NULL;
@@ -363,7 +349,8 @@ int cmd_cat(int argc, char **argv)
 	}
 	/* Pass 2, from the first byte of the same descriptor (or the sealed stage). */
 	if (st.fd >= 0) {
-		if (fcntl(st.fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+		if (fcntl(st.fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0 ||
+		    lseek(st.fd, 0, SEEK_SET) != 0) {
 			rc = sp_fail_path("cat", "the staged bundle", SP_ERR_IO);
 			goto out;
 		}

@@ -187,7 +187,7 @@ struct sp_source {
 	size_t mem_len, mem_off;
 };
 
-static int read_full(int fd, unsigned char *buf, size_t len, size_t *got)
+int sp_io_read_full(int fd, unsigned char *buf, size_t len, size_t *got)
 {
 	size_t n = 0;
 
@@ -236,7 +236,7 @@ int sp_source_open(sp_source **out, const char *path)
 	}
 	if ((s->start = lseek(s->fd, 0, SEEK_CUR)) < 0)
 		s->start = 0; /* a pipe: never rewound */
-	if ((err = read_full(s->fd, s->peek, sizeof s->peek, &s->peek_len)) != SP_OK)
+	if ((err = sp_io_read_full(s->fd, s->peek, sizeof s->peek, &s->peek_len)) != SP_OK)
 		goto out;
 	if (sp_armor_detect(s->peek, s->peek_len)) {
 		if ((err = sp_io_read_fd(s->fd, SP_ARMOR_MAX, 0, &rest, &rest_len)) != SP_OK)
@@ -285,7 +285,7 @@ int sp_source_read(void *src, unsigned char *buf, size_t len, size_t *got)
 		s->peek_off += n;
 	}
 	if (n < len) {
-		if ((err = read_full(s->fd, buf + n, len - n, &more)) != SP_OK)
+		if ((err = sp_io_read_full(s->fd, buf + n, len - n, &more)) != SP_OK)
 			return err;
 	}
 	*got = n + more;
