@@ -245,10 +245,10 @@ static int cat_piece(void *ctx, size_t idx, const unsigned char *buf, size_t len
 }
 
 /* A bundle from a pipe is read once, and a signed one must be read back exactly as verified: its
- * ciphertext (never plaintext) is staged, as the first pass reads it, in an anonymous tmpfs file (memfd: no name, this process's descriptor only), sealed
- * against writes before the second pass reads it back. It takes tmpfs memory (the container's
- * memory limit), not this process's resident memory, and at most the bundle's own size, which the
- * format bounds (SP_BUNDLE_MAX). */
+ * ciphertext (never plaintext) is staged, as the first pass reads it, in an anonymous tmpfs file
+ * (memfd: no name, this process's descriptor only), sealed against writes before the second pass
+ * reads it back. It takes tmpfs memory (the container's memory limit), not this process's resident
+ * memory, and at most the bundle's own size, which the format bounds (SP_BUNDLE_MAX). */
 struct stage {
 	int fd;
 };
